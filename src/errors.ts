@@ -1,0 +1,90 @@
+/**
+ * Every error upstate throws or emits is an `UpstateError` with a stable `code`.
+ * Misuse (a bad spec, a bad option) throws at once and changes nothing; runtime failures
+ * (a handler that throws, a refused connection) are emitted on the orchestrator's `error` event.
+ */
+
+export type ErrorCode =
+  /** A subscription spec was rejected; `field` and `value` say what was wrong. */
+  | 'ERR_SPEC'
+  /** An option passed to `createOrchestrator` (or another factory) was rejected. */
+  | 'ERR_OPTION'
+  /** The orchestrator was used after `close()`. */
+  | 'ERR_CLOSED'
+  /** A subscriber's handler threw; the frame still reached every other subscriber. */
+  | 'ERR_HANDLER'
+  /** Upbit answered with an error frame (`INVALID_AUTH`, `WRONG_FORMAT`, …). */
+  | 'ERR_UPBIT'
+  /** The private endpoint refused the credentials; the connection stops retrying. */
+  | 'ERR_AUTH'
+  /** An inbound frame could not be decoded; it was dropped. */
+  | 'ERR_DECODE'
+  /** A stream consumer fell behind on a type that is never conflated (trade, candles, myOrder, myAsset). */
+  | 'ERR_STREAM_OVERFLOW'
+  /** A rate-gate wait was cancelled because its caller no longer needs it. */
+  | 'ERR_ABORTED';
+
+export class UpstateError extends Error {
+  override name = 'UpstateError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A subscription spec was rejected at the door. Nothing was changed. */
+export class SpecError extends UpstateError {
+  override name = 'SpecError';
+  /** The spec field that was wrong (`type`, `codes`, `codes[3]`, `depth`, `level`, `snapshot`, …). */
+  readonly field: string;
+  /** The offending value, as received. */
+  readonly value: unknown;
+
+  constructor(field: string, value: unknown, reason: string) {
+    super('ERR_SPEC', `Invalid subscription spec: \`${field}\` ${reason}, got ${describe(value)}`);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** An option was rejected. Nothing was started. */
+export class OptionError extends UpstateError {
+  override name = 'OptionError';
+  readonly option: string;
+  readonly value: unknown;
+
+  constructor(option: string, value: unknown, expected: string) {
+    super('ERR_OPTION', `Expected \`${option}\` to be ${expected}, got ${describe(value)}`);
+    this.option = option;
+    this.value = value;
+  }
+}
+
+/** An error frame from Upbit (or the embedded exchange). */
+export class UpbitError extends UpstateError {
+  override name = 'UpbitError';
+  /** Upbit's error name: `INVALID_AUTH`, `WRONG_FORMAT`, `NO_TICKET`, `NO_TYPE`, `NO_CODES`, `INVALID_PARAM`. */
+  readonly upbitName: string;
+
+  constructor(upbitName: string, message: string) {
+    super(upbitName === 'INVALID_AUTH' ? 'ERR_AUTH' : 'ERR_UPBIT', `Upbit error ${upbitName}: ${message}`);
+    this.upbitName = upbitName;
+  }
+}
+
+/** Short, bounded rendering of a value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  try {
+    const json = JSON.stringify(value);
+    return json.length > 80 ? `${json.slice(0, 80)}…` : json;
+  } catch {
+    return 'an unserialisable object';
+  }
+}
