@@ -22,7 +22,9 @@ export type ErrorCode =
   /** A stream consumer fell behind on a type that is never conflated (trade, candles, myOrder, myAsset). */
   | 'ERR_STREAM_OVERFLOW'
   /** A rate-gate wait was cancelled because its caller no longer needs it. */
-  | 'ERR_ABORTED';
+  | 'ERR_ABORTED'
+  /** A WebSocket could not be opened (refused upgrade with an HTTP status, network failure) or is not open. */
+  | 'ERR_LINK';
 
 export class UpstateError extends Error {
   override name = 'UpstateError';

@@ -1,0 +1,322 @@
+import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import type { ConnectionKind } from '../src/protocol/upbit/types.js';
+import { flushMachine, NOTHING } from './flush.machine.js';
+
+/**
+ * One WebSocket connection (public or private) and its pending flush.
+ *
+ * dormant → connecting → open (active ⇄ lingering) → backoff → connecting …
+ * The flush is a child that lives across reconnects: changes made while the link is down
+ * wait in it, and every (re)open tells it the server holds nothing, so the whole desired
+ * state goes out again with snapshots.
+ *
+ * The socket itself belongs to the actors: `openLink` opens it, `watchLink` relays its control
+ * events while `open` lasts and closes it when `open` is left. Data frames never pass through
+ * this machine.
+ */
+
+export interface ConnectionStats {
+  /** Successful opens. */
+  readonly opened: number;
+  /** Opens after the first one. */
+  readonly reconnects: number;
+  /** Connection attempts that failed (refused, network error, stale link). */
+  readonly failures: number;
+  /** Links closed because nothing arrived within the heartbeat timeout. */
+  readonly stale: number;
+}
+
+export interface ConnectionContext {
+  readonly kind: ConnectionKind;
+  /** Fingerprint of the desired state, from the latest `registry.changed`. */
+  readonly desired: number;
+  readonly empty: number;
+  /** Consecutive failed attempts, capped; drives the backoff. Reset after a stable period. */
+  readonly attempt: number;
+  /** Least wait before the next attempt, set by a 429 or 418 (Retry-After). */
+  readonly penaltyMs: number;
+  /** The last failure, without secrets: an HTTP status or an Upbit error name. */
+  readonly lastError: string | undefined;
+  readonly stats: ConnectionStats;
+}
+
+export interface ConnectionInput {
+  readonly kind: ConnectionKind;
+  /** The registry's fingerprint of an empty desired state. @default 0 */
+  readonly empty?: number;
+}
+
+/** Why `openLink` failed, as far as the machine cares. Carries no secret. */
+export interface LinkFailure {
+  /** HTTP status of a refused upgrade (429, 418, 401 …), if any. */
+  readonly status?: number;
+  /** Milliseconds from a Retry-After header, if any. */
+  readonly retryAfterMs?: number;
+}
+
+export type ConnectionEvent =
+  | { type: 'registry.changed'; fingerprint: number }
+  | { type: 'link.alive' }
+  | { type: 'link.closed'; code?: number; reason?: string }
+  /** Upbit refused the credentials on an open socket (an INVALID_AUTH error frame). */
+  | { type: 'link.rejected'; name: string; message?: string }
+  /** Try again after `authFailed` (for example with new credentials). */
+  | { type: 'connection.retry' };
+
+/** Attempts beyond this count no further: the backoff is at its cap long before. */
+export const MAX_ATTEMPT = 16;
+/** Wait after a 429 without Retry-After. */
+export const RATE_LIMITED_PENALTY_MS = 10_000;
+/** Wait after a 418 without Retry-After. */
+export const BLOCKED_PENALTY_MS = 60_000;
+
+export interface BackoffOptions {
+  /** @default 500 */
+  readonly initialMs: number;
+  /** @default 30_000 */
+  readonly maxMs: number;
+}
+
+/**
+ * Exponential backoff with full jitter: a uniform draw in [0, min(max, initial·2^(attempt-1))],
+ * never below the penalty a 429 or 418 imposed.
+ */
+export function backoffDelay(
+  attempt: number,
+  penaltyMs: number,
+  { initialMs, maxMs }: BackoffOptions,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+  return Math.max(penaltyMs, Math.round(random() * ceiling));
+}
+
+function failureOf(error: unknown): LinkFailure {
+  return typeof error === 'object' && error !== null ? (error as LinkFailure) : {};
+}
+
+function describeFailure(error: unknown): string {
+  const { status } = failureOf(error);
+  return status === undefined ? 'network' : `HTTP ${status}`;
+}
+
+export const connectionMachine = setup({
+  types: {
+    context: {} as ConnectionContext,
+    events: {} as ConnectionEvent,
+    input: {} as ConnectionInput,
+  },
+  actors: {
+    flush: flushMachine,
+    /** Waits for a token from the process-wide connection gate (5 attempts/s). */
+    acquireConnectToken: fromPromise<void>(async () => {}),
+    /** Opens the socket (fresh JWT for private links); rejects with a `LinkFailure`. */
+    openLink: fromPromise<void>(async () => {
+      throw new Error('connectionMachine: provide an `openLink` actor');
+    }),
+    /** Relays the open socket's control events; closes the socket when stopped. */
+    watchLink: fromCallback<{ type: 'link.probe' }>(() => () => {}),
+  },
+  guards: {
+    wantsSomething: ({ context }) => context.desired !== context.empty,
+    wantsNothing: ({ context }) => context.desired === context.empty,
+    isRateLimited: ({ event }) => failureOf((event as { error?: unknown }).error).status === 429,
+    isBlocked: ({ event }) => failureOf((event as { error?: unknown }).error).status === 418,
+    isAuthRejected: ({ event }) => {
+      const { status } = failureOf((event as { error?: unknown }).error);
+      return status === 401 || status === 403;
+    },
+  },
+  actions: {
+    recordDesired: assign({ desired: (_, params: { fingerprint: number }) => params.fingerprint }),
+    forwardChange: sendTo('flush', (_, params: { fingerprint: number }) => ({
+      type: 'registry.changed' as const,
+      fingerprint: params.fingerprint,
+    })),
+    notifyLinkUp: sendTo('flush', { type: 'link.up' }),
+    notifyLinkDown: sendTo('flush', { type: 'link.down' }),
+    sendProbe: sendTo('link', { type: 'link.probe' }),
+    countOpened: assign({
+      stats: ({ context }) => ({
+        ...context.stats,
+        opened: context.stats.opened + 1,
+        reconnects: context.stats.reconnects + (context.stats.opened > 0 ? 1 : 0),
+      }),
+      penaltyMs: 0,
+      lastError: undefined,
+    }),
+    countFailure: assign({
+      attempt: ({ context }) => Math.min(MAX_ATTEMPT, context.attempt + 1),
+      stats: ({ context }) => ({ ...context.stats, failures: context.stats.failures + 1 }),
+    }),
+    countStale: assign({
+      stats: ({ context }) => ({ ...context.stats, stale: context.stats.stale + 1 }),
+    }),
+    recordFailure: assign({ lastError: (_, params: { error: unknown }) => describeFailure(params.error) }),
+    recordRejection: assign({ lastError: (_, params: { name: string }) => params.name }),
+    imposePenalty: assign({
+      penaltyMs: (_, params: { error: unknown; fallbackMs: number }) =>
+        failureOf(params.error).retryAfterMs ?? params.fallbackMs,
+    }),
+    resetAttempts: assign({ attempt: 0 }),
+  },
+  delays: {
+    /** Exponential backoff with full jitter, capped; never shorter than a 429/418 penalty. */
+    reconnectBackoff: ({ context }) =>
+      backoffDelay(context.attempt, context.penaltyMs, { initialMs: 500, maxMs: 30_000 }),
+    /** Wait out a 418 block. */
+    blockDuration: ({ context }) => Math.max(context.penaltyMs, BLOCKED_PENALTY_MS),
+    /** Quiet time on an open link before we ask it for a sign of life. */
+    heartbeatInterval: 30_000,
+    /** How long a probed link may stay silent before it is taken for dead. */
+    heartbeatTimeout: 10_000,
+    /** Open time after which the link counts as stable and the backoff starts over. */
+    stablePeriod: 60_000,
+    /** Grace period of an open link nobody needs any more before it is closed. */
+    linger: 5_000,
+  },
+}).createMachine({
+  id: 'connection',
+  context: ({ input }) => ({
+    kind: input.kind,
+    desired: input.empty ?? NOTHING,
+    empty: input.empty ?? NOTHING,
+    attempt: 0,
+    penaltyMs: 0,
+    lastError: undefined,
+    stats: { opened: 0, reconnects: 0, failures: 0, stale: 0 },
+  }),
+  // The flush outlives every socket: what changes while the link is down waits in it.
+  invoke: { id: 'flush', src: 'flush', input: ({ context }) => ({ empty: context.empty }) },
+  // Every state reacts to demand through eventless transitions on `desired`, so this is the
+  // one place a change is taken in.
+  on: {
+    'registry.changed': {
+      actions: [
+        { type: 'recordDesired', params: ({ event }) => event },
+        { type: 'forwardChange', params: ({ event }) => event },
+      ],
+    },
+  },
+  initial: 'dormant',
+  states: {
+    dormant: {
+      always: { guard: 'wantsSomething', target: 'connecting' },
+    },
+    connecting: {
+      initial: 'awaitingToken',
+      always: { guard: 'wantsNothing', target: 'dormant' },
+      states: {
+        awaitingToken: {
+          invoke: {
+            src: 'acquireConnectToken',
+            onDone: { target: 'handshaking' },
+            onError: { target: '#connection.backoff', actions: 'countFailure' },
+          },
+        },
+        handshaking: {
+          invoke: {
+            src: 'openLink',
+            onDone: { target: '#connection.open', actions: 'countOpened' },
+            onError: [
+              {
+                guard: 'isRateLimited',
+                target: '#connection.backoff',
+                actions: [
+                  'countFailure',
+                  { type: 'recordFailure', params: ({ event }) => event },
+                  { type: 'imposePenalty', params: ({ event }) => ({ error: event.error, fallbackMs: RATE_LIMITED_PENALTY_MS }) },
+                ],
+              },
+              {
+                guard: 'isBlocked',
+                target: '#connection.blocked',
+                actions: [
+                  'countFailure',
+                  { type: 'recordFailure', params: ({ event }) => event },
+                  { type: 'imposePenalty', params: ({ event }) => ({ error: event.error, fallbackMs: BLOCKED_PENALTY_MS }) },
+                ],
+              },
+              {
+                guard: 'isAuthRejected',
+                target: '#connection.authFailed',
+                actions: { type: 'recordFailure', params: ({ event }) => event },
+              },
+              {
+                target: '#connection.backoff',
+                actions: ['countFailure', { type: 'recordFailure', params: ({ event }) => event }],
+              },
+            ],
+          },
+        },
+      },
+    },
+    open: {
+      type: 'parallel',
+      entry: 'notifyLinkUp',
+      exit: 'notifyLinkDown',
+      invoke: { id: 'link', src: 'watchLink' },
+      on: {
+        'link.closed': { target: 'backoff', actions: 'countFailure' },
+        'link.rejected': {
+          target: 'authFailed',
+          actions: { type: 'recordRejection', params: ({ event }) => event },
+        },
+      },
+      states: {
+        heartbeat: {
+          initial: 'waiting',
+          states: {
+            waiting: {
+              after: { heartbeatInterval: 'probing' },
+            },
+            probing: {
+              entry: 'sendProbe',
+              on: { 'link.alive': 'waiting' },
+              after: {
+                heartbeatTimeout: { target: '#connection.backoff', actions: ['countStale', 'countFailure'] },
+              },
+            },
+          },
+        },
+        demand: {
+          initial: 'active',
+          states: {
+            active: {
+              always: { guard: 'wantsNothing', target: 'lingering' },
+            },
+            // Upbit has no unsubscribe: an unwanted link is closed after a grace period.
+            lingering: {
+              always: { guard: 'wantsSomething', target: 'active' },
+              after: { linger: '#connection.dormant' },
+            },
+          },
+        },
+        stability: {
+          initial: 'settling',
+          states: {
+            settling: {
+              after: { stablePeriod: { target: 'stable', actions: 'resetAttempts' } },
+            },
+            stable: {},
+          },
+        },
+      },
+    },
+    backoff: {
+      always: { guard: 'wantsNothing', target: 'dormant' },
+      after: { reconnectBackoff: 'connecting' },
+    },
+    // HTTP 418: the client kept going past 429s; wait out the block.
+    blocked: {
+      after: { blockDuration: 'connecting' },
+    },
+    // No hot loop on bad credentials: wait for a retry, or for demand to go and come back.
+    authFailed: {
+      always: { guard: 'wantsNothing', target: 'dormant' },
+      on: { 'connection.retry': 'connecting' },
+    },
+  },
+});
+
+export type ConnectionMachine = typeof connectionMachine;

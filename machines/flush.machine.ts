@@ -1,0 +1,238 @@
+import { assign, fromPromise, setup } from 'xstate';
+
+/**
+ * The pending flush of one connection: idle → debouncing → rateWaiting → sending.
+ *
+ * One flush absorbs every change that arrives while it is pending and sends the *latest*
+ * desired state once. The state is compared by fingerprint (an O(1) content hash kept by the
+ * registry), so a flush whose changes cancel out sends nothing and spends no rate token.
+ *
+ * The message itself is read from the registry by the `sendDesired` actor when `sending`
+ * starts, never earlier: a change that lands after that marks the flush dirty and is sent next.
+ */
+
+/** What the server holds on a connection that has just opened: nothing. */
+export const NOTHING = 0;
+
+export interface FlushStats {
+  /** Flushes started (the seed's `pending_task_created`). */
+  readonly flushesStarted: number;
+  /** Changes seen, whether they started a flush or were absorbed. */
+  readonly changes: number;
+  /** Changes absorbed by a pending flush (the seed's `pending_task_skipped`). */
+  readonly changesAbsorbed: number;
+  /** Flushes that ended without a send because the server already had the desired state. */
+  readonly duplicatesPrevented: number;
+  /** Times the flush waited on the message rate gate. */
+  readonly rateWaits: number;
+  /** Subscription messages written to the socket. */
+  readonly messagesSent: number;
+  /** Sends that failed and were retried. */
+  readonly sendFailures: number;
+}
+
+export interface FlushContext {
+  /** Fingerprint of the registry's desired state, from the latest `registry.changed`. */
+  readonly desired: number;
+  /** Fingerprint of what the server holds (what was last sent on this link). */
+  readonly server: number;
+  /** Fingerprint that means "nothing wanted" (the registry's empty fingerprint). */
+  readonly empty: number;
+  readonly linkUp: boolean;
+  /** A change arrived while sending: go round again. */
+  readonly dirty: boolean;
+  readonly stats: FlushStats;
+}
+
+export interface FlushInput {
+  /** The registry's fingerprint of an empty desired state. @default 0 */
+  readonly empty?: number;
+  /** The desired state's fingerprint when the flush starts. @default empty */
+  readonly desired?: number;
+}
+
+export type FlushEvent =
+  | { type: 'registry.changed'; fingerprint: number }
+  /** The socket opened: the server holds nothing, the whole desired state must be sent. */
+  | { type: 'link.up' }
+  | { type: 'link.down' };
+
+/** What `sendDesired` did: the fingerprint of the state now on the server. */
+export interface SendResult {
+  readonly fingerprint: number;
+}
+
+export interface SendInput {
+  /** Fingerprint of what the server holds before this send. */
+  readonly server: number;
+}
+
+const ZERO_STATS: FlushStats = {
+  flushesStarted: 0,
+  changes: 0,
+  changesAbsorbed: 0,
+  duplicatesPrevented: 0,
+  rateWaits: 0,
+  messagesSent: 0,
+  sendFailures: 0,
+};
+
+const count =
+  (key: keyof FlushStats) =>
+  ({ context }: { context: FlushContext }): FlushStats => ({ ...context.stats, [key]: context.stats[key] + 1 });
+
+export const flushMachine = setup({
+  types: {
+    context: {} as FlushContext,
+    events: {} as FlushEvent,
+    input: {} as FlushInput,
+  },
+  actors: {
+    /** Waits for a message token from the connection's rate gate; aborted when the flush leaves `rateWaiting`. */
+    acquireSendToken: fromPromise<void>(async () => {}),
+    /** Reads the latest desired state, writes it to the socket, resolves with its fingerprint. */
+    sendDesired: fromPromise<SendResult, SendInput>(async () => {
+      throw new Error('flushMachine: provide a `sendDesired` actor');
+    }),
+  },
+  guards: {
+    isInSync: ({ context }) => context.desired === context.server,
+    wantsNothing: ({ context }) => context.desired === context.empty,
+    wantsSomething: ({ context }) => context.desired !== context.empty,
+    isLinkUp: ({ context }) => context.linkUp,
+    isDirty: ({ context }) => context.dirty,
+  },
+  actions: {
+    recordDesired: assign({
+      desired: (_, params: { fingerprint: number }) => params.fingerprint,
+    }),
+    startFlush: assign({
+      stats: ({ context }) => ({
+        ...context.stats,
+        flushesStarted: context.stats.flushesStarted + 1,
+        changes: context.stats.changes + 1,
+      }),
+    }),
+    countFlushStarted: assign({ stats: count('flushesStarted') }),
+    absorbChange: assign({
+      stats: ({ context }) => ({
+        ...context.stats,
+        changes: context.stats.changes + 1,
+        changesAbsorbed: context.stats.changesAbsorbed + 1,
+      }),
+    }),
+    markDirty: assign({ dirty: true }),
+    clearDirty: assign({ dirty: false }),
+    markLinkUp: assign({ linkUp: true, server: NOTHING }),
+    markLinkDown: assign({ linkUp: false, server: NOTHING }),
+    countDuplicatePrevented: assign({ stats: count('duplicatesPrevented') }),
+    countRateWait: assign({ stats: count('rateWaits') }),
+    countSendFailure: assign({ stats: count('sendFailures') }),
+    recordSent: assign({
+      // A link that dropped during the send holds nothing, whatever the send reported.
+      server: ({ context }, params: { fingerprint: number }) => (context.linkUp ? params.fingerprint : NOTHING),
+      stats: count('messagesSent'),
+    }),
+  },
+  delays: {
+    /** How long a flush collects changes before it asks for a rate token. */
+    debounce: 100,
+  },
+}).createMachine({
+  id: 'flush',
+  context: ({ input }) => ({
+    desired: input?.desired ?? input?.empty ?? NOTHING,
+    server: NOTHING,
+    empty: input?.empty ?? NOTHING,
+    linkUp: false,
+    dirty: false,
+    stats: ZERO_STATS,
+  }),
+  on: {
+    'link.up': { actions: 'markLinkUp' },
+    'link.down': { actions: 'markLinkDown' },
+  },
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        'registry.changed': {
+          target: 'debouncing',
+          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+        },
+        'link.up': [
+          { guard: 'wantsSomething', target: 'debouncing', actions: ['markLinkUp', 'countFlushStarted'] },
+          { actions: 'markLinkUp' },
+        ],
+      },
+    },
+    debouncing: {
+      on: {
+        'registry.changed': {
+          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'absorbChange'],
+        },
+      },
+      after: {
+        debounce: [
+          { guard: 'isInSync', target: 'idle', actions: 'countDuplicatePrevented' },
+          // Upbit has no unsubscribe and refuses an empty request: the connection lingers, then closes.
+          { guard: 'wantsNothing', target: 'idle' },
+          { target: 'rateWaiting' },
+        ],
+      },
+    },
+    rateWaiting: {
+      initial: 'checkingLink',
+      on: {
+        'registry.changed': {
+          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'absorbChange'],
+        },
+      },
+      states: {
+        checkingLink: {
+          always: [{ guard: 'isLinkUp', target: 'acquiring' }, { target: 'awaitingLink' }],
+        },
+        awaitingLink: {
+          on: {
+            'link.up': { target: 'acquiring', actions: 'markLinkUp' },
+          },
+        },
+        acquiring: {
+          entry: 'countRateWait',
+          invoke: {
+            src: 'acquireSendToken',
+            onDone: { target: '#flush.sending' },
+            // The gate was closed under us: go round through the debounce rather than spin.
+            onError: { target: '#flush.debouncing' },
+          },
+          on: {
+            'link.down': { target: 'awaitingLink', actions: 'markLinkDown' },
+          },
+        },
+      },
+    },
+    sending: {
+      entry: 'clearDirty',
+      invoke: {
+        src: 'sendDesired',
+        input: ({ context }) => ({ server: context.server }),
+        onDone: [
+          {
+            guard: 'isDirty',
+            target: 'debouncing',
+            actions: [{ type: 'recordSent', params: ({ event }) => event.output }, 'countFlushStarted'],
+          },
+          { target: 'idle', actions: { type: 'recordSent', params: ({ event }) => event.output } },
+        ],
+        onError: { target: 'rateWaiting', actions: 'countSendFailure' },
+      },
+      on: {
+        'registry.changed': {
+          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'markDirty'],
+        },
+      },
+    },
+  },
+});
+
+export type FlushMachine = typeof flushMachine;

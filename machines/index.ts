@@ -1,0 +1,21 @@
+/** The statecharts, as plain XState v5 machines: embed them, `provide()` your own actors, inspect them. */
+export { flushMachine, NOTHING } from './flush.machine.js';
+export type { FlushContext, FlushEvent, FlushInput, FlushMachine, FlushStats, SendInput, SendResult } from './flush.machine.js';
+export {
+  backoffDelay,
+  BLOCKED_PENALTY_MS,
+  connectionMachine,
+  MAX_ATTEMPT,
+  RATE_LIMITED_PENALTY_MS,
+} from './connection.machine.js';
+export type {
+  BackoffOptions,
+  ConnectionContext,
+  ConnectionEvent,
+  ConnectionInput,
+  ConnectionMachine,
+  ConnectionStats,
+  LinkFailure,
+} from './connection.machine.js';
+export { orchestratorMachine } from './orchestrator.machine.js';
+export type { OrchestratorEvent, OrchestratorInput, OrchestratorMachine } from './orchestrator.machine.js';
