@@ -46,6 +46,11 @@ export interface ConnectionInput {
   readonly empty?: number;
 }
 
+/** Which socket an actor works on. */
+export interface LinkInput {
+  readonly kind: ConnectionKind;
+}
+
 /** Why `openLink` failed, as far as the machine cares. Carries no secret. */
 export interface LinkFailure {
   /** HTTP status of a refused upgrade (429, 418, 401 …), if any. */
@@ -109,13 +114,13 @@ export const connectionMachine = setup({
   actors: {
     flush: flushMachine,
     /** Waits for a token from the process-wide connection gate (5 attempts/s). */
-    acquireConnectToken: fromPromise<void>(async () => {}),
+    acquireConnectToken: fromPromise<void, LinkInput>(async () => {}),
     /** Opens the socket (fresh JWT for private links); rejects with a `LinkFailure`. */
-    openLink: fromPromise<void>(async () => {
+    openLink: fromPromise<void, LinkInput>(async () => {
       throw new Error('connectionMachine: provide an `openLink` actor');
     }),
     /** Relays the open socket's control events; closes the socket when stopped. */
-    watchLink: fromCallback<{ type: 'link.probe' }>(() => () => {}),
+    watchLink: fromCallback<{ type: 'link.probe' }, LinkInput>(() => () => {}),
   },
   guards: {
     wantsSomething: ({ context }) => context.desired !== context.empty,
@@ -187,7 +192,7 @@ export const connectionMachine = setup({
     stats: { opened: 0, reconnects: 0, failures: 0, stale: 0 },
   }),
   // The flush outlives every socket: what changes while the link is down waits in it.
-  invoke: { id: 'flush', src: 'flush', input: ({ context }) => ({ empty: context.empty }) },
+  invoke: { id: 'flush', src: 'flush', input: ({ context }) => ({ kind: context.kind, empty: context.empty }) },
   // Every state reacts to demand through eventless transitions on `desired`, so this is the
   // one place a change is taken in.
   on: {
@@ -210,6 +215,7 @@ export const connectionMachine = setup({
         awaitingToken: {
           invoke: {
             src: 'acquireConnectToken',
+            input: ({ context }) => ({ kind: context.kind }),
             onDone: { target: 'handshaking' },
             onError: { target: '#connection.backoff', actions: 'countFailure' },
           },
@@ -217,6 +223,7 @@ export const connectionMachine = setup({
         handshaking: {
           invoke: {
             src: 'openLink',
+            input: ({ context }) => ({ kind: context.kind }),
             onDone: { target: '#connection.open', actions: 'countOpened' },
             onError: [
               {
@@ -255,7 +262,7 @@ export const connectionMachine = setup({
       type: 'parallel',
       entry: 'notifyLinkUp',
       exit: 'notifyLinkDown',
-      invoke: { id: 'link', src: 'watchLink' },
+      invoke: { id: 'link', src: 'watchLink', input: ({ context }) => ({ kind: context.kind }) },
       on: {
         'link.closed': { target: 'backoff', actions: 'countFailure' },
         'link.rejected': {

@@ -1,4 +1,5 @@
 import { assign, fromPromise, setup } from 'xstate';
+import type { ConnectionKind } from '../src/protocol/upbit/types.js';
 
 /**
  * The pending flush of one connection: idle → debouncing → rateWaiting → sending.
@@ -32,6 +33,7 @@ export interface FlushStats {
 }
 
 export interface FlushContext {
+  readonly kind: ConnectionKind;
   /** Fingerprint of the registry's desired state, from the latest `registry.changed`. */
   readonly desired: number;
   /** Fingerprint of what the server holds (what was last sent on this link). */
@@ -45,6 +47,8 @@ export interface FlushContext {
 }
 
 export interface FlushInput {
+  /** The connection this flush feeds. @default 'public' */
+  readonly kind?: ConnectionKind;
   /** The registry's fingerprint of an empty desired state. @default 0 */
   readonly empty?: number;
   /** The desired state's fingerprint when the flush starts. @default empty */
@@ -62,7 +66,13 @@ export interface SendResult {
   readonly fingerprint: number;
 }
 
+/** Which connection's gate to wait on. */
+export interface AcquireInput {
+  readonly kind: ConnectionKind;
+}
+
 export interface SendInput {
+  readonly kind: ConnectionKind;
   /** Fingerprint of what the server holds before this send. */
   readonly server: number;
 }
@@ -89,7 +99,7 @@ export const flushMachine = setup({
   },
   actors: {
     /** Waits for a message token from the connection's rate gate; aborted when the flush leaves `rateWaiting`. */
-    acquireSendToken: fromPromise<void>(async () => {}),
+    acquireSendToken: fromPromise<void, AcquireInput>(async () => {}),
     /** Reads the latest desired state, writes it to the socket, resolves with its fingerprint. */
     sendDesired: fromPromise<SendResult, SendInput>(async () => {
       throw new Error('flushMachine: provide a `sendDesired` actor');
@@ -141,6 +151,7 @@ export const flushMachine = setup({
 }).createMachine({
   id: 'flush',
   context: ({ input }) => ({
+    kind: input?.kind ?? 'public',
     desired: input?.desired ?? input?.empty ?? NOTHING,
     server: NOTHING,
     empty: input?.empty ?? NOTHING,
@@ -201,6 +212,7 @@ export const flushMachine = setup({
           entry: 'countRateWait',
           invoke: {
             src: 'acquireSendToken',
+            input: ({ context }) => ({ kind: context.kind }),
             onDone: { target: '#flush.sending' },
             // The gate was closed under us: go round through the debounce rather than spin.
             onError: { target: '#flush.debouncing' },
@@ -215,7 +227,7 @@ export const flushMachine = setup({
       entry: 'clearDirty',
       invoke: {
         src: 'sendDesired',
-        input: ({ context }) => ({ server: context.server }),
+        input: ({ context }) => ({ kind: context.kind, server: context.server }),
         onDone: [
           {
             guard: 'isDirty',

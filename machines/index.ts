@@ -1,6 +1,6 @@
 /** The statecharts, as plain XState v5 machines: embed them, `provide()` your own actors, inspect them. */
 export { flushMachine, NOTHING } from './flush.machine.js';
-export type { FlushContext, FlushEvent, FlushInput, FlushMachine, FlushStats, SendInput, SendResult } from './flush.machine.js';
+export type { AcquireInput, FlushContext, FlushEvent, FlushInput, FlushMachine, FlushStats, SendInput, SendResult } from './flush.machine.js';
 export {
   backoffDelay,
   BLOCKED_PENALTY_MS,
@@ -16,6 +16,7 @@ export type {
   ConnectionMachine,
   ConnectionStats,
   LinkFailure,
+  LinkInput,
 } from './connection.machine.js';
 export { orchestratorMachine } from './orchestrator.machine.js';
 export type { OrchestratorEvent, OrchestratorInput, OrchestratorMachine } from './orchestrator.machine.js';

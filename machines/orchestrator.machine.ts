@@ -32,8 +32,10 @@ export const orchestratorMachine = setup({
     events: {} as OrchestratorEvent,
     input: {} as OrchestratorInput,
   },
+  // One source per socket so each can be given its own link (and the private one its credentials).
   actors: {
-    connection: connectionMachine,
+    publicConnection: connectionMachine,
+    privateConnection: connectionMachine,
   },
   actions: {
     forwardToPublic: sendTo('public', ({ event }) => toConnection(event)),
@@ -46,8 +48,8 @@ export const orchestratorMachine = setup({
   id: 'orchestrator',
   context: ({ input }) => ({ empty: input?.empty ?? NOTHING }),
   invoke: [
-    { id: 'public', src: 'connection', input: ({ context }) => ({ kind: 'public' as const, empty: context.empty }) },
-    { id: 'private', src: 'connection', input: ({ context }) => ({ kind: 'private' as const, empty: context.empty }) },
+    { id: 'public', src: 'publicConnection', input: ({ context }) => ({ kind: 'public' as const, empty: context.empty }) },
+    { id: 'private', src: 'privateConnection', input: ({ context }) => ({ kind: 'private' as const, empty: context.empty }) },
   ],
   initial: 'running',
   states: {
