@@ -81,6 +81,46 @@ export interface ListedSubscription {
   readonly level?: number;
 }
 
+// ─── Requests as the server reads them ───────────────────────────────────────
+
+/** One requested market; orderbook codes carry their depth (30 when no `.N` suffix was given). */
+export interface ParsedCode {
+  readonly code: string;
+  readonly depth?: OrderbookDepth;
+}
+
+/** A validated, normalised type field. */
+export interface ParsedTypeField {
+  readonly type: DataType;
+  /** `undefined` for myAsset, and for myOrder without codes (every market). Duplicates removed. */
+  readonly codes: readonly ParsedCode[] | undefined;
+  /** Orderbook only, when the request gave one. */
+  readonly level?: number;
+  /** Whether the current value is sent first (false with `isOnlyRealtime`). */
+  readonly snapshot: boolean;
+  /** Whether updates stream after it (false with `isOnlySnapshot`). */
+  readonly realtime: boolean;
+}
+
+/** What the server makes of one client frame. */
+export type ParsedRequest =
+  | {
+      readonly ok: true;
+      readonly kind: 'subscribe';
+      readonly ticket: string;
+      readonly fields: readonly ParsedTypeField[];
+      /** `DEFAULT` when the request has no format field. */
+      readonly format: Format;
+    }
+  | {
+      readonly ok: true;
+      readonly kind: 'list';
+      readonly ticket: string;
+      /** Only when given: asking in another format switches the live streams to it. */
+      readonly format: Format | undefined;
+    }
+  | { readonly ok: false; readonly error: UpbitErrorName; readonly message: string };
+
 // ─── Messages (DEFAULT names) ────────────────────────────────────────────────
 
 interface MessageBase<T extends DataType> {
@@ -250,6 +290,15 @@ export type DecodedFrame =
 export function isPrivateType(type: DataType): type is PrivateType {
   return type === 'myOrder' || type === 'myAsset';
 }
+
+const DATA_TYPE_SET: ReadonlySet<unknown> = new Set(DATA_TYPES);
+
+/** Whether a value read off the wire names a data type upstate knows (case-sensitive). */
+export function isDataType(value: unknown): value is DataType {
+  return DATA_TYPE_SET.has(value);
+}
+
+export { isRecord } from './json.js';
 
 export function isCandleType(type: string): type is CandleType {
   return (CANDLE_TYPES as readonly string[]).includes(type);
