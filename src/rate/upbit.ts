@@ -1,0 +1,67 @@
+import type { RateGate } from './gate.js';
+import { SlidingWindowGate, type SlidingWindowStats } from './sliding-window.js';
+
+// Upbit counts per second and per minute: https://docs.upbit.com/reference/rate-limits
+const SECOND_MS = 1_000;
+const MINUTE_MS = 60_000;
+
+/**
+ * The gate for WebSocket connection requests: Upbit allows 5 per second, counted per IP
+ * (public) or per account (private). Create one per process and share it among every
+ * connection, so reconnect storms of several connections still stay within the limit.
+ *
+ * @param limit Connection requests per rolling second. @default 5
+ */
+export function upbitConnectGate(limit = 5): SlidingWindowGate {
+  return new SlidingWindowGate({ windows: [{ limit, intervalMs: SECOND_MS }] });
+}
+
+/** A gate shared by the whole process: it can be used and observed, never closed. */
+export interface SharedRateGate extends RateGate {
+  stats(): SlidingWindowStats;
+}
+
+const sharedConnectGates = new Map<number, SharedRateGate>();
+
+/**
+ * The process-wide connection gate: every caller asking for the same `limit` gets the same gate,
+ * so all orchestrators of a process share Upbit's connection budget. It has no `close()`: one
+ * owner closing it would break the others. Tests that need a fresh clock should pass their own
+ * gate (`upbitConnectGate()`) instead.
+ *
+ * @param limit Connection requests per rolling second. @default 5
+ */
+export function sharedConnectGate(limit = 5): SharedRateGate {
+  let shared = sharedConnectGates.get(limit);
+  if (shared === undefined) {
+    const gate = upbitConnectGate(limit);
+    shared = {
+      acquire: (signal) => gate.acquire(signal),
+      tryAcquire: () => gate.tryAcquire(),
+      delayMs: () => gate.delayMs(),
+      stats: () => gate.stats(),
+    };
+    sharedConnectGates.set(limit, shared);
+  }
+  return shared;
+}
+
+export interface UpbitMessageGateOptions {
+  /** Messages per rolling second. @default 5 */
+  readonly perSecond?: number;
+  /** Messages per rolling minute. @default 100 */
+  readonly perMinute?: number;
+}
+
+/**
+ * The gate for messages sent on one connection: Upbit allows 5 per second and 100 per minute,
+ * per connection. Create one per connection.
+ */
+export function upbitMessageGate({ perSecond = 5, perMinute = 100 }: UpbitMessageGateOptions = {}): SlidingWindowGate {
+  return new SlidingWindowGate({
+    windows: [
+      { limit: perSecond, intervalMs: SECOND_MS },
+      { limit: perMinute, intervalMs: MINUTE_MS },
+    ],
+  });
+}

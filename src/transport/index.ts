@@ -1,0 +1,10 @@
+export { LinkError, type LinkErrorDetails } from './errors.js';
+export { Link, type ControlFrame, type LinkCloseInfo, type LinkEvents, type LinkOptions } from './link.js';
+export {
+  openLinkActor,
+  watchLinkActor,
+  type LinkEndpoint,
+  type LinkWatchCommand,
+  type LinkWatchEvent,
+} from './actors.js';
+export { parseRetryAfter } from './retry-after.js';
