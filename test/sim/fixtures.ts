@@ -1,0 +1,61 @@
+/** Exchanges for the tests: manual ticks by default, every one closed after its test. */
+import { afterEach } from 'vitest';
+import { startExchange } from '../../src/sim/index.js';
+import type { ExchangeEvents, ExchangeHandle, ExchangeOptions } from '../../src/sim/index.js';
+
+const running = new Set<ExchangeHandle>();
+
+afterEach(async () => {
+  await Promise.all([...running].map((exchange) => exchange.close()));
+  running.clear();
+});
+
+/** Starts an exchange with `tickMs: 0` (ticks only through `handle.tick()`) unless told otherwise. */
+export async function exchange(options: ExchangeOptions = {}): Promise<ExchangeHandle> {
+  const handle = await startExchange({ tickMs: 0, ...options });
+  running.add(handle);
+  return handle;
+}
+
+export const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;
+export const BOB = { accessKey: 'bob-access', secretKey: 'bob-secret' } as const;
+
+/** Resolves with the next event of that name. */
+export async function nextEvent<E extends keyof ExchangeEvents>(
+  handle: ExchangeHandle,
+  event: E,
+): Promise<Parameters<ExchangeEvents[E]>[0]> {
+  const [first] = await eventsOf(handle, event, 1);
+  return first as Parameters<ExchangeEvents[E]>[0];
+}
+
+/** Resolves with the next `count` events of that name, in order. */
+export function eventsOf<E extends keyof ExchangeEvents>(
+  handle: ExchangeHandle,
+  event: E,
+  count: number,
+): Promise<Parameters<ExchangeEvents[E]>[0][]> {
+  const seen: Parameters<ExchangeEvents[E]>[0][] = [];
+  return new Promise((resolve) => {
+    const listener = (value: Parameters<ExchangeEvents[E]>[0]): void => {
+      seen.push(value);
+      if (seen.length < count) return;
+      handle.off(event, listener as never);
+      resolve(seen);
+    };
+    handle.on(event, listener as never);
+  });
+}
+
+/** Resolves once the exchange has recorded `count` client messages in total. */
+export function requestsRecorded(handle: ExchangeHandle, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (handle.requests.length < count) return;
+      handle.off('request', check);
+      resolve();
+    };
+    handle.on('request', check);
+    check();
+  });
+}
