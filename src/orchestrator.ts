@@ -1,0 +1,447 @@
+import { EventEmitter } from 'eventemitter3';
+import { randomUUID } from 'node:crypto';
+import { type Actor, type AnyActorRef, createActor, fromPromise } from 'xstate';
+import { backoffDelay, connectionMachine, type ConnectionContext, type ConnectionStats } from '../machines/connection.machine.js';
+import { flushMachine, type FlushContext, type FlushStats, type SendInput, type SendResult } from '../machines/flush.machine.js';
+import { orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
+import { UpbitError, UpstateError } from './errors.js';
+import { type OrchestratorOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { encodeRequest } from './protocol/upbit/encode.js';
+import { createToken } from './protocol/upbit/jwt.js';
+import type { ConnectionKind, DataType, DecodedFrame, MessageOf, UpbitMessage } from './protocol/upbit/types.js';
+import type { RateGate } from './rate/gate.js';
+import { sharedConnectGate, SlidingWindowGate, upbitMessageGate } from './rate/index.js';
+import { type DesiredState, EMPTY_FINGERPRINT, planRequest, Registry } from './registry/index.js';
+import { normalizeSpecs } from './registry/spec.js';
+import type { Spec } from './registry/spec.js';
+import { Router } from './router/index.js';
+import { createStream, type StreamOptions } from './stream.js';
+import { Link, openLinkActor, watchLinkActor } from './transport/index.js';
+
+export type Handler<T extends DataType = DataType> = (message: MessageOf<T>) => void;
+
+/** A live subscription. `using sub = upbit.subscribe(…)` unsubscribes at the end of the scope. */
+export interface Subscription {
+  readonly id: string;
+  /** Stops delivery at once; the exchange stops streaming what nobody else wants. Idempotent. */
+  unsubscribe(): void;
+  [Symbol.dispose](): void;
+}
+
+export type LinkState = 'dormant' | 'connecting' | 'open' | 'lingering' | 'backoff' | 'blocked' | 'authFailed';
+export type FlushState = 'idle' | 'debouncing' | 'rateWaiting' | 'sending';
+
+export interface ConnectionReport extends ConnectionStats, FlushStats {
+  readonly link: LinkState;
+  readonly flush: FlushState;
+  /** The last failure: an HTTP status or an Upbit error name. Never a secret. */
+  readonly lastError: string | undefined;
+  /** Message tokens left right now in the tightest window; undefined with a custom `messageGate`. */
+  readonly headroom: number | undefined;
+}
+
+export interface OrchestratorStats extends FlushStats {
+  /** Share of changes absorbed by a pending flush: `changesAbsorbed / changes`. */
+  readonly batchEfficiency: number;
+  /** Changes per flush: `changes / flushesStarted`. */
+  readonly averageBatchSize: number;
+  readonly connectionsOpened: number;
+  readonly reconnects: number;
+  /** Live subscriptions and registered components. */
+  readonly subscribers: number;
+  /** Messages handed to handlers. */
+  readonly deliveries: number;
+  readonly connections: Readonly<Record<ConnectionKind, ConnectionReport>>;
+}
+
+export interface OrchestratorEvents {
+  /** A connection's link or flush state changed. */
+  state: [kind: ConnectionKind, link: LinkState, flush: FlushState];
+  /** A subscription message went out; `messagesSent` counts them on this connection. */
+  flush: [kind: ConnectionKind, messagesSent: number];
+  open: [kind: ConnectionKind];
+  close: [kind: ConnectionKind];
+  /** A link failed and will be retried; `attempt` counts consecutive failures. */
+  reconnecting: [kind: ConnectionKind, attempt: number];
+  error: [error: UpstateError];
+}
+
+interface Socket {
+  readonly kind: ConnectionKind;
+  readonly link: Link;
+  readonly messageGate: RateGate;
+  /** What the server holds on the current link; undefined until the first send after an open. */
+  acknowledged: DesiredState | undefined;
+}
+
+const KINDS: readonly ConnectionKind[] = ['public', 'private'];
+
+function linkStateOf(value: unknown): LinkState {
+  if (typeof value === 'string') return value as LinkState;
+  const v = value as Record<string, unknown>;
+  if ('connecting' in v) return 'connecting';
+  const open = v.open as { demand?: string } | undefined;
+  return open?.demand === 'lingering' ? 'lingering' : 'open';
+}
+
+function flushStateOf(value: unknown): FlushState {
+  return (typeof value === 'string' ? value : Object.keys(value as object)[0]) as FlushState;
+}
+
+/**
+ * Keeps many independent subscribers on a few shared Upbit WebSockets.
+ * Build it with `createOrchestrator(options)`.
+ */
+export class Orchestrator extends EventEmitter<OrchestratorEvents> {
+  /** The root actor: orchestrator → connection (public | private) → flush. Inspect it, don't drive it. */
+  readonly actor: Actor<OrchestratorMachine>;
+  readonly #options: ResolvedOptions;
+  readonly #registry = new Registry();
+  readonly #router: Router;
+  readonly #sockets: Record<ConnectionKind, Socket>;
+  readonly #waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
+  readonly #unsubscribers: (() => void)[] = [];
+  #nextId = 0;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: OrchestratorOptions = {}) {
+    super();
+    const opts = resolveOptions(options);
+    this.#options = opts;
+    this.#router = new Router({
+      cacheTypes: opts.cacheTypes,
+      onError: (error) => this.#report(error),
+    });
+    const route = (message: UpbitMessage): void => {
+      this.#router.route(message);
+    };
+    this.#sockets = {
+      public: this.#createSocket('public', route),
+      private: this.#createSocket('private', route),
+    };
+    const connectGate = opts.connectGate ?? sharedConnectGate(opts.limits.connectPerSecond);
+
+    const machine = orchestratorMachine.provide({
+      actors: {
+        publicConnection: this.#connection(this.#sockets.public, connectGate),
+        privateConnection: this.#connection(this.#sockets.private, connectGate),
+      },
+    });
+    this.actor = createActor(machine, {
+      input: { empty: EMPTY_FINGERPRINT },
+      ...(opts.inspect ? { inspect: opts.inspect } : {}),
+    });
+    this.#unsubscribers.push(
+      this.#registry.onChange((kind, fingerprint) => {
+        this.actor.send({ type: 'registry.changed', kind, fingerprint });
+      }),
+    );
+    this.actor.start();
+    for (const kind of KINDS) this.#observe(kind);
+  }
+
+  /**
+   * Subscribes `handler` to `spec`. Synchronous: a bad spec throws `SpecError` and changes nothing.
+   * The wire request follows within `debounceMs` plus whatever the rate limits impose.
+   */
+  subscribe<T extends DataType>(spec: Spec<T>, handler: Handler<T>): Subscription {
+    this.#assertOpen();
+    assertHandler(handler);
+    const specs = normalizeSpecs([spec]);
+    const id = `\u0000sub:${++this.#nextId}`;
+    this.#add(id, specs, handler as (message: UpbitMessage) => void);
+    let live = true;
+    const unsubscribe = (): void => {
+      if (!live) return;
+      live = false;
+      this.#remove(id);
+    };
+    return { id, unsubscribe, [Symbol.dispose]: unsubscribe };
+  }
+
+  /**
+   * The messages of one spec as an async iterator with a bounded buffer; ends on `signal` abort
+   * or when the loop breaks. A bad spec throws `SpecError` at once.
+   */
+  stream<T extends DataType>(spec: Spec<T>, options?: StreamOptions): AsyncIterableIterator<MessageOf<T>> {
+    return createStream<T>((s, handler) => this.subscribe(s, handler).unsubscribe, spec, options);
+  }
+
+  /** Replaces everything component `componentId` wants, atomically. A bad spec throws and changes nothing. */
+  register(componentId: string, specs: readonly Spec[], handler: (message: UpbitMessage) => void): void {
+    this.#assertOpen();
+    if (typeof componentId !== 'string' || componentId.length === 0 || componentId.startsWith('\u0000')) {
+      throw new UpstateError('ERR_SPEC', `Expected \`componentId\` to be a non-empty string, got ${String(componentId)}`);
+    }
+    assertHandler(handler);
+    this.#add(componentId, normalizeSpecs(specs), handler);
+  }
+
+  /** Removes everything component `componentId` wanted. Returns false if it had nothing registered. */
+  unregister(componentId: string): boolean {
+    if (!this.#registry.has(componentId)) return false;
+    this.#remove(componentId);
+    return true;
+  }
+
+  /**
+   * Resolves once every connection's server-side subscription equals the desired state and no
+   * flush is pending (at once if that is already so). Rejects if a connection that has something
+   * to carry is refused its credentials, or when the orchestrator closes.
+   */
+  settled(): Promise<void> {
+    if (this.#closed) return Promise.reject(closedError());
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject };
+      this.#waiters.add(waiter);
+      this.#checkSettled();
+    });
+  }
+
+  /** The seed's metrics and more, summed over connections, with a report per connection. */
+  stats(): OrchestratorStats {
+    const connections = {} as Record<ConnectionKind, ConnectionReport>;
+    const totals: Record<keyof FlushStats, number> = {
+      flushesStarted: 0,
+      changes: 0,
+      changesAbsorbed: 0,
+      duplicatesPrevented: 0,
+      rateWaits: 0,
+      messagesSent: 0,
+      sendFailures: 0,
+    };
+    let connectionsOpened = 0;
+    let reconnects = 0;
+    for (const kind of KINDS) {
+      const { connection, flush } = this.#snapshots(kind);
+      const gate = this.#sockets[kind].messageGate;
+      connections[kind] = {
+        link: linkStateOf(connection.value),
+        flush: flushStateOf(flush.value),
+        lastError: connection.context.lastError,
+        headroom: gate instanceof SlidingWindowGate ? Math.min(...gate.stats().headroom) : undefined,
+        ...connection.context.stats,
+        ...flush.context.stats,
+      };
+      for (const key of Object.keys(totals) as (keyof FlushStats)[]) totals[key] += flush.context.stats[key];
+      connectionsOpened += connection.context.stats.opened;
+      reconnects += connection.context.stats.reconnects;
+    }
+    return {
+      ...totals,
+      batchEfficiency: totals.changes === 0 ? 0 : totals.changesAbsorbed / totals.changes,
+      averageBatchSize: totals.flushesStarted === 0 ? 0 : totals.changes / totals.flushesStarted,
+      connectionsOpened,
+      reconnects,
+      subscribers: this.#registry.size,
+      deliveries: this.#router.deliveries,
+      connections,
+    };
+  }
+
+  /** Stops every actor, closes both sockets and every timer. Idempotent; nothing is left running. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      for (const off of this.#unsubscribers.splice(0)) off();
+      this.actor.stop();
+      for (const waiter of this.#waiters) waiter.reject(closedError());
+      this.#waiters.clear();
+      await Promise.all(
+        KINDS.map(async (kind) => {
+          const socket = this.#sockets[kind];
+          // A gate passed in through `messageGate` belongs to the caller; ours is closed here.
+          if (!this.#options.messageGate && socket.messageGate instanceof SlidingWindowGate) socket.messageGate.close();
+          await socket.link.close();
+        }),
+      );
+      this.#router.clear();
+    })();
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ── wiring ────────────────────────────────────────────────────────────────
+
+  #createSocket(kind: ConnectionKind, onMessage: (message: UpbitMessage) => void): Socket {
+    const link = new Link({ onMessage });
+    const socket: Socket = {
+      kind,
+      link,
+      messageGate:
+        this.#options.messageGate?.(kind) ??
+        upbitMessageGate({
+          perSecond: this.#options.limits.messagesPerSecond,
+          perMinute: this.#options.limits.messagesPerMinute,
+        }),
+      acknowledged: undefined,
+    };
+    link.on('control', (frame: DecodedFrame) => this.#onControl(kind, frame));
+    return socket;
+  }
+
+  #onControl(kind: ConnectionKind, frame: DecodedFrame): void {
+    const { logger } = this.#options;
+    if (frame.kind === 'error') {
+      this.#report(new UpbitError(frame.name, frame.message));
+    } else if (frame.kind === 'invalid') {
+      logger.warn({ kind, reason: frame.reason }, 'upstate: dropped an undecodable frame');
+      this.#report(new UpstateError('ERR_DECODE', `Undecodable frame on the ${kind} link: ${frame.reason}`));
+    }
+  }
+
+  /** The connection machine with this socket's I/O. */
+  #connection(socket: Socket, connectGate: RateGate) {
+    const opts = this.#options;
+    const endpoint = (): { url: string; headers?: Record<string, string> } => {
+      // A fresh JWT (fresh nonce) on every attempt; the secret stays in this closure.
+      socket.acknowledged = undefined;
+      if (socket.kind === 'public') return { url: opts.endpoints.public };
+      if (!opts.credentials) return { url: opts.endpoints.private };
+      return {
+        url: opts.endpoints.private,
+        headers: { Authorization: `Bearer ${createToken(opts.credentials)}` },
+      };
+    };
+    return connectionMachine.provide({
+      actors: {
+        acquireConnectToken: fromPromise(({ signal }) => connectGate.acquire(signal)),
+        openLink: openLinkActor(socket.link, endpoint),
+        watchLink: watchLinkActor(socket.link),
+        flush: flushMachine.provide({
+          actors: {
+            acquireSendToken: fromPromise(({ signal }) => socket.messageGate.acquire(signal)),
+            sendDesired: fromPromise<SendResult, SendInput>(({ input }) => this.#send(socket, input)),
+          },
+          delays: { debounce: opts.debounceMs },
+        }),
+      },
+      delays: {
+        reconnectBackoff: ({ context }: { context: ConnectionContext }) =>
+          backoffDelay(context.attempt, context.penaltyMs, opts.backoff, opts.random),
+        heartbeatInterval: opts.heartbeat.intervalMs,
+        heartbeatTimeout: opts.heartbeat.timeoutMs,
+        stablePeriod: opts.backoff.stableMs,
+        linger: opts.lingerMs,
+      },
+    });
+  }
+
+  /** Reads the desired state now, at send time, and writes it as one request. */
+  async #send(socket: Socket, input: SendInput): Promise<SendResult> {
+    const desired = this.#registry.snapshot(socket.kind);
+    const fields = planRequest(desired, socket.acknowledged);
+    // Upbit refuses an empty request and has no unsubscribe: an empty state is left to the linger.
+    if (desired.fingerprint === EMPTY_FINGERPRINT || fields.length === 0) {
+      return { fingerprint: desired.fingerprint === EMPTY_FINGERPRINT ? input.server : desired.fingerprint };
+    }
+    const text = encodeRequest({ ticket: randomUUID(), fields, format: this.#options.format });
+    await socket.link.send(text);
+    socket.acknowledged = desired;
+    this.#options.logger.debug({ kind: socket.kind, fields: fields.length, version: desired.version }, 'upstate: subscription sent');
+    return { fingerprint: desired.fingerprint };
+  }
+
+  #add(id: string, specs: ReturnType<typeof normalizeSpecs>, handler: (message: UpbitMessage) => void): void {
+    // Router first: a frame that the new request brings must find its subscriber.
+    this.#router.add(id, specs, handler);
+    this.#registry.register(id, specs);
+  }
+
+  #remove(id: string): void {
+    this.#registry.unregister(id);
+    this.#router.remove(id);
+  }
+
+  #snapshots(kind: ConnectionKind) {
+    const connection = this.actor.getSnapshot().children[kind] as AnyActorRef;
+    const connectionSnapshot = connection.getSnapshot() as { value: unknown; context: ConnectionContext; children: Record<string, AnyActorRef> };
+    const flush = connectionSnapshot.children.flush!.getSnapshot() as { value: unknown; context: FlushContext };
+    return { connection: connectionSnapshot, flush };
+  }
+
+  /** Turns state changes of one connection and its flush into events, and settles waiters. */
+  #observe(kind: ConnectionKind): void {
+    const connection = this.actor.getSnapshot().children[kind] as AnyActorRef;
+    const flush = (connection.getSnapshot() as { children: Record<string, AnyActorRef> }).children.flush!;
+    let link: LinkState = 'dormant';
+    let flushState: FlushState = 'idle';
+    let sent = 0;
+    const onChange = (): void => {
+      const { connection: c, flush: f } = this.#snapshots(kind);
+      const nextLink = linkStateOf(c.value);
+      const nextFlush = flushStateOf(f.value);
+      if (nextLink !== link || nextFlush !== flushState) {
+        const wasOpen = link === 'open' || link === 'lingering';
+        const isOpen = nextLink === 'open' || nextLink === 'lingering';
+        const previous = link;
+        link = nextLink;
+        flushState = nextFlush;
+        if (isOpen && !wasOpen) this.emit('open', kind);
+        if (wasOpen && !isOpen) this.emit('close', kind);
+        if (nextLink === 'backoff' && previous !== 'backoff') this.emit('reconnecting', kind, c.context.attempt);
+        if (nextLink === 'authFailed' && previous !== 'authFailed') {
+          this.#report(new UpstateError('ERR_AUTH', `The ${kind} endpoint refused the credentials (${c.context.lastError ?? 'unknown'})`));
+        }
+        this.emit('state', kind, nextLink, nextFlush);
+      }
+      if (f.context.stats.messagesSent !== sent) {
+        sent = f.context.stats.messagesSent;
+        this.emit('flush', kind, sent);
+      }
+      this.#checkSettled();
+    };
+    const subscriptions = [connection.subscribe(onChange), flush.subscribe(onChange)];
+    this.#unsubscribers.push(() => {
+      for (const s of subscriptions) s.unsubscribe();
+    });
+  }
+
+  #checkSettled(): void {
+    if (this.#waiters.size === 0) return;
+    let settled = true;
+    for (const kind of KINDS) {
+      const { connection, flush } = this.#snapshots(kind);
+      const wantsSomething = flush.context.desired !== EMPTY_FINGERPRINT;
+      if (wantsSomething && linkStateOf(connection.value) === 'authFailed') {
+        const error = new UpstateError('ERR_AUTH', `The ${kind} endpoint refused the credentials`);
+        for (const waiter of this.#waiters) waiter.reject(error);
+        this.#waiters.clear();
+        return;
+      }
+      const idle = flushStateOf(flush.value) === 'idle';
+      const inSync = !wantsSomething || (flush.context.linkUp && flush.context.server === flush.context.desired);
+      if (!idle || !inSync) settled = false;
+    }
+    if (!settled) return;
+    for (const waiter of this.#waiters) waiter.resolve();
+    this.#waiters.clear();
+  }
+
+  #report(error: UpstateError): void {
+    this.#options.logger.error({ code: error.code, err: error.message }, 'upstate: error');
+    // An unheard 'error' must not crash the host: emit only when someone listens.
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw closedError();
+  }
+}
+
+function assertHandler(handler: unknown): void {
+  if (typeof handler !== 'function') {
+    throw new UpstateError('ERR_SPEC', `Expected \`handler\` to be a function, got ${typeof handler}`);
+  }
+}
+
+function closedError(): UpstateError {
+  return new UpstateError('ERR_CLOSED', 'The orchestrator is closed');
+}
+
+/** Creates an orchestrator. Every option is optional; see `OrchestratorOptions` for defaults. */
+export function createOrchestrator(options?: OrchestratorOptions): Orchestrator {
+  return new Orchestrator(options);
+}
