@@ -1,4 +1,4 @@
-import { assign, fromCallback, fromPromise, sendTo, setup } from 'xstate';
+import { and, assign, fromCallback, fromPromise, not, sendTo, setup } from 'xstate';
 import type { ConnectionKind } from '../src/protocol/upbit/types.js';
 import { flushMachine, NOTHING } from './flush.machine.js';
 
@@ -125,6 +125,7 @@ export const connectionMachine = setup({
   guards: {
     wantsSomething: ({ context }) => context.desired !== context.empty,
     wantsNothing: ({ context }) => context.desired === context.empty,
+    hasPenalty: ({ context }) => context.penaltyMs > 0,
     isRateLimited: ({ event }) => failureOf((event as { error?: unknown }).error).status === 429,
     isBlocked: ({ event }) => failureOf((event as { error?: unknown }).error).status === 418,
     isAuthRejected: ({ event }) => {
@@ -164,6 +165,7 @@ export const connectionMachine = setup({
         failureOf(params.error).retryAfterMs ?? params.fallbackMs,
     }),
     resetAttempts: assign({ attempt: 0 }),
+    clearPenalty: assign({ penaltyMs: 0 }),
   },
   delays: {
     /** Exponential backoff with full jitter, capped; never shorter than a 429/418 penalty. */
@@ -182,6 +184,8 @@ export const connectionMachine = setup({
   },
 }).createMachine({
   id: 'connection',
+  description:
+    'One WebSocket (public or private) and its pending flush: opens the socket when something is wanted, keeps it alive, reconnects with backoff, closes it when nothing is wanted.',
   context: ({ input }) => ({
     kind: input.kind,
     desired: input.empty ?? NOTHING,
@@ -206,13 +210,18 @@ export const connectionMachine = setup({
   initial: 'dormant',
   states: {
     dormant: {
+      description: 'No socket: nothing is wanted on this connection.',
       always: { guard: 'wantsSomething', target: 'connecting' },
     },
     connecting: {
+      description: 'Something is wanted: takes a connection token, then opens the socket. Goes dormant if the demand goes away.',
       initial: 'awaitingToken',
+      // A 429/418 penalty holds for the one attempt after it, not for every later backoff.
+      entry: 'clearPenalty',
       always: { guard: 'wantsNothing', target: 'dormant' },
       states: {
         awaitingToken: {
+          description: 'Waits on the process-wide connection gate (Upbit: 5 connection requests per second).',
           invoke: {
             src: 'acquireConnectToken',
             input: ({ context }) => ({ kind: context.kind }),
@@ -221,6 +230,7 @@ export const connectionMachine = setup({
           },
         },
         handshaking: {
+          description: "Opens the socket (a private link signs a JWT with a fresh nonce); a refusal's HTTP status picks the next state.",
           invoke: {
             src: 'openLink',
             input: ({ context }) => ({ kind: context.kind }),
@@ -229,6 +239,7 @@ export const connectionMachine = setup({
               {
                 guard: 'isRateLimited',
                 target: '#connection.backoff',
+                description: 'HTTP 429: back off for at least the Retry-After, or 10 s without one.',
                 actions: [
                   'countFailure',
                   { type: 'recordFailure', params: ({ event }) => event },
@@ -238,6 +249,7 @@ export const connectionMachine = setup({
               {
                 guard: 'isBlocked',
                 target: '#connection.blocked',
+                description: 'HTTP 418: the client kept going past 429s and is blocked for a while.',
                 actions: [
                   'countFailure',
                   { type: 'recordFailure', params: ({ event }) => event },
@@ -247,6 +259,7 @@ export const connectionMachine = setup({
               {
                 guard: 'isAuthRejected',
                 target: '#connection.authFailed',
+                description: 'Bad credentials: retrying would only hammer the endpoint.',
                 actions: { type: 'recordFailure', params: ({ event }) => event },
               },
               {
@@ -259,67 +272,87 @@ export const connectionMachine = setup({
       },
     },
     open: {
+      description:
+        'The socket is open: the flush hears `link.up` on entry and `link.down` on exit, and `watchLink` relays control frames and closes the socket when the state is left.',
       type: 'parallel',
       entry: 'notifyLinkUp',
       exit: 'notifyLinkDown',
       invoke: { id: 'link', src: 'watchLink', input: ({ context }) => ({ kind: context.kind }) },
       on: {
-        'link.closed': { target: 'backoff', actions: 'countFailure' },
+        'link.closed': { target: 'backoff', actions: 'countFailure', description: 'Closed by either side, or dropped (1006).' },
         'link.rejected': {
           target: 'authFailed',
+          description: 'An INVALID_AUTH error frame on the open socket.',
           actions: { type: 'recordRejection', params: ({ event }) => event },
         },
       },
       states: {
         heartbeat: {
+          description: 'Keepalive: a private stream may be silent for minutes, so silence alone never means death; an unanswered probe does.',
           initial: 'waiting',
           states: {
             waiting: {
+              description: 'Waits `heartbeatInterval` before the next probe.',
               after: { heartbeatInterval: 'probing' },
             },
             probing: {
+              description: 'A protocol ping is out: any inbound frame or pong proves the link alive; silence until `heartbeatTimeout` means it is stale.',
               entry: 'sendProbe',
               on: { 'link.alive': 'waiting' },
               after: {
-                heartbeatTimeout: { target: '#connection.backoff', actions: ['countStale', 'countFailure'] },
+                heartbeatTimeout: {
+                  target: '#connection.backoff',
+                  actions: ['countStale', 'countFailure'],
+                  description: 'The link is stale (half-open): drop it and reconnect.',
+                },
               },
             },
           },
         },
         demand: {
+          description: 'Whether anyone still wants this connection.',
           initial: 'active',
           states: {
             active: {
+              description: 'Something is wanted on this connection.',
               always: { guard: 'wantsNothing', target: 'lingering' },
             },
             // Upbit has no unsubscribe: an unwanted link is closed after a grace period.
             lingering: {
+              description: 'Nothing is wanted: the link stays open for `linger` in case demand returns, then closes.',
               always: { guard: 'wantsSomething', target: 'active' },
               after: { linger: '#connection.dormant' },
             },
           },
         },
         stability: {
+          description: 'Starts the backoff over once the link has proved stable.',
           initial: 'settling',
           states: {
             settling: {
+              description: 'Open for less than `stablePeriod`: earlier failures still count towards the backoff.',
               after: { stablePeriod: { target: 'stable', actions: 'resetAttempts' } },
             },
-            stable: {},
+            stable: { description: 'Open for `stablePeriod`: the failure count is back to zero.' },
           },
         },
       },
     },
     backoff: {
-      always: { guard: 'wantsNothing', target: 'dormant' },
+      description:
+        'Waits `reconnectBackoff` (exponential, full jitter, capped, never below a 429 penalty) before the next attempt; goes dormant if the demand goes away.',
+      // A 429 penalty is served even when the demand goes and comes back meanwhile.
+      always: { guard: and(['wantsNothing', not('hasPenalty')]), target: 'dormant' },
       after: { reconnectBackoff: 'connecting' },
     },
     // HTTP 418: the client kept going past 429s; wait out the block.
     blocked: {
+      description: 'HTTP 418: waits out the block (Retry-After, at least 60 s) before the next attempt.',
       after: { blockDuration: 'connecting' },
     },
     // No hot loop on bad credentials: wait for a retry, or for demand to go and come back.
     authFailed: {
+      description: 'The credentials were refused (HTTP 401/403 or INVALID_AUTH): no retry until `connection.retry`, or until demand goes and comes back.',
       always: { guard: 'wantsNothing', target: 'dormant' },
       on: { 'connection.retry': 'connecting' },
     },

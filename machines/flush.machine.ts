@@ -131,7 +131,10 @@ export const flushMachine = setup({
         changesAbsorbed: context.stats.changesAbsorbed + 1,
       }),
     }),
-    markDirty: assign({ dirty: true }),
+    markDirty: assign({
+      dirty: true,
+      stats: ({ context }) => ({ ...context.stats, changes: context.stats.changes + 1 }),
+    }),
     clearDirty: assign({ dirty: false }),
     markLinkUp: assign({ linkUp: true, server: NOTHING }),
     markLinkDown: assign({ linkUp: false, server: NOTHING }),
@@ -139,8 +142,7 @@ export const flushMachine = setup({
     countRateWait: assign({ stats: count('rateWaits') }),
     countSendFailure: assign({ stats: count('sendFailures') }),
     recordSent: assign({
-      // A link that dropped during the send holds nothing, whatever the send reported.
-      server: ({ context }, params: { fingerprint: number }) => (context.linkUp ? params.fingerprint : NOTHING),
+      server: (_, params: { fingerprint: number }) => params.fingerprint,
       stats: count('messagesSent'),
     }),
   },
@@ -150,6 +152,8 @@ export const flushMachine = setup({
   },
 }).createMachine({
   id: 'flush',
+  description:
+    'The pending flush of one connection: absorbs every change while it is pending, then sends the latest desired state once, within the rate limits.',
   context: ({ input }) => ({
     kind: input?.kind ?? 'public',
     desired: input?.desired ?? input?.empty ?? NOTHING,
@@ -160,24 +164,31 @@ export const flushMachine = setup({
     stats: ZERO_STATS,
   }),
   on: {
-    'link.up': { actions: 'markLinkUp' },
-    'link.down': { actions: 'markLinkDown' },
+    'link.up': { actions: 'markLinkUp', description: 'A socket that has just opened holds no subscription.' },
+    'link.down': { actions: 'markLinkDown', description: 'A closed socket holds nothing either.' },
   },
   initial: 'idle',
   states: {
     idle: {
+      description: 'Nothing pending: the server holds the desired state, or nothing is wanted.',
       on: {
         'registry.changed': {
           target: 'debouncing',
           actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
         },
         'link.up': [
-          { guard: 'wantsSomething', target: 'debouncing', actions: ['markLinkUp', 'countFlushStarted'] },
+          {
+            guard: 'wantsSomething',
+            target: 'debouncing',
+            actions: ['markLinkUp', 'countFlushStarted'],
+            description: 'A (re)opened socket holds nothing: the whole desired state goes out again, with snapshots.',
+          },
           { actions: 'markLinkUp' },
         ],
       },
     },
     debouncing: {
+      description: 'Collects changes for the `debounce` delay; each change that arrives meanwhile is absorbed by this flush.',
       on: {
         'registry.changed': {
           actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'absorbChange'],
@@ -185,14 +196,24 @@ export const flushMachine = setup({
       },
       after: {
         debounce: [
-          { guard: 'isInSync', target: 'idle', actions: 'countDuplicatePrevented' },
+          {
+            guard: 'isInSync',
+            target: 'idle',
+            actions: 'countDuplicatePrevented',
+            description: 'The changes cancelled out: nothing is sent and no rate token is spent.',
+          },
           // Upbit has no unsubscribe and refuses an empty request: the connection lingers, then closes.
-          { guard: 'wantsNothing', target: 'idle' },
+          {
+            guard: 'wantsNothing',
+            target: 'idle',
+            description: 'Upbit has no unsubscribe and refuses an empty request: the connection lingers, then closes.',
+          },
           { target: 'rateWaiting' },
         ],
       },
     },
     rateWaiting: {
+      description: 'The desired state differs from what the server holds: waits for an open link, then for a message token.',
       initial: 'checkingLink',
       on: {
         'registry.changed': {
@@ -201,21 +222,33 @@ export const flushMachine = setup({
       },
       states: {
         checkingLink: {
+          description: 'Transient: goes on to `acquiring` if the link is up, else to `awaitingLink`.',
           always: [{ guard: 'isLinkUp', target: 'acquiring' }, { target: 'awaitingLink' }],
         },
         awaitingLink: {
+          description: 'The link is down: waits for `link.up` first, so no token is spent on a closed socket.',
           on: {
             'link.up': { target: 'acquiring', actions: 'markLinkUp' },
           },
         },
         acquiring: {
+          description:
+            "Waits on the connection's message gate (Upbit: 5 per second, 100 per minute); leaving the state cancels the wait.",
           entry: 'countRateWait',
           invoke: {
             src: 'acquireSendToken',
             input: ({ context }) => ({ kind: context.kind }),
-            onDone: { target: '#flush.sending' },
+            // Changes kept coming while the flush waited: check again before anything goes out.
+            onDone: [
+              { guard: 'isInSync', target: '#flush.idle', actions: 'countDuplicatePrevented' },
+              { guard: 'wantsNothing', target: '#flush.idle' },
+              { target: '#flush.sending' },
+            ],
             // The gate was closed under us: go round through the debounce rather than spin.
-            onError: { target: '#flush.debouncing' },
+            onError: {
+              target: '#flush.debouncing',
+              description: 'The gate was closed under the flush: go round through the debounce rather than spin.',
+            },
           },
           on: {
             'link.down': { target: 'awaitingLink', actions: 'markLinkDown' },
@@ -224,6 +257,8 @@ export const flushMachine = setup({
       },
     },
     sending: {
+      description:
+        '`sendDesired` reads the registry snapshot now, plans the request and writes it; a change arriving meanwhile marks the flush dirty.',
       entry: 'clearDirty',
       invoke: {
         src: 'sendDesired',
@@ -233,15 +268,22 @@ export const flushMachine = setup({
             guard: 'isDirty',
             target: 'debouncing',
             actions: [{ type: 'recordSent', params: ({ event }) => event.output }, 'countFlushStarted'],
+            description: 'A change landed during the send: it is sent by the next flush, never lost.',
           },
           { target: 'idle', actions: { type: 'recordSent', params: ({ event }) => event.output } },
         ],
-        onError: { target: 'rateWaiting', actions: 'countSendFailure' },
+        onError: {
+          target: 'rateWaiting',
+          actions: 'countSendFailure',
+          description: 'The write failed: wait for the link and a token again.',
+        },
       },
       on: {
         'registry.changed': {
           actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'markDirty'],
         },
+        // The socket this send was written to is gone, and the next one holds nothing: start over.
+        'link.down': { target: 'rateWaiting', actions: 'markLinkDown' },
       },
     },
   },

@@ -46,6 +46,8 @@ export const orchestratorMachine = setup({
   },
 }).createMachine({
   id: 'orchestrator',
+  description:
+    'The root of the actor tree: invokes the public and the private connection and hands each registry change to the connection that carries it.',
   context: ({ input }) => ({ empty: input?.empty ?? NOTHING }),
   invoke: [
     { id: 'public', src: 'publicConnection', input: ({ context }) => ({ kind: 'public' as const, empty: context.empty }) },
@@ -54,6 +56,7 @@ export const orchestratorMachine = setup({
   initial: 'running',
   states: {
     running: {
+      description: 'Forwards `registry.changed` and `connection.retry` to the connection of their kind.',
       on: {
         'registry.changed': [{ guard: 'isForPublic', actions: 'forwardToPublic' }, { actions: 'forwardToPrivate' }],
         'connection.retry': [{ guard: 'isForPublic', actions: 'forwardToPublic' }, { actions: 'forwardToPrivate' }],
