@@ -88,10 +88,13 @@ export interface ResolvedOptions {
 const noop = (): void => {};
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
 
+/** The longest delay a timer honours: past it, Node fires at once (and warns) instead of waiting. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function duration(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new OptionError(name, v, 'a finite number of milliseconds >= 0');
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_TIMER_MS) {
+    throw new OptionError(name, v, `a number of milliseconds from 0 to ${MAX_TIMER_MS}`);
   }
   return v;
 }
@@ -176,6 +179,8 @@ export function resolveOptions(options: OrchestratorOptions = {}): ResolvedOptio
     throw new OptionError('backoff.maxMs', resolved.backoff.maxMs, `>= backoff.initialMs (${resolved.backoff.initialMs})`);
   }
   if (resolved.heartbeat.intervalMs === 0) throw new OptionError('heartbeat.intervalMs', 0, 'a number of milliseconds > 0');
+  // A probe cannot be answered in no time: 0 would take every link for dead at its first probe.
+  if (resolved.heartbeat.timeoutMs === 0) throw new OptionError('heartbeat.timeoutMs', 0, 'a number of milliseconds > 0');
   if (!Array.isArray(resolved.cacheTypes)) throw new OptionError('cacheTypes', resolved.cacheTypes, 'an array of data types');
   if (resolved.logger !== silentLogger) {
     for (const level of ['debug', 'info', 'warn', 'error'] as const) {

@@ -12,7 +12,7 @@ import type { ConnectionKind, DataType, DecodedFrame, MessageOf, UpbitMessage } 
 import type { RateGate } from './rate/gate.js';
 import { sharedConnectGate, SlidingWindowGate, upbitMessageGate } from './rate/index.js';
 import { type DesiredState, EMPTY_FINGERPRINT, planRequest, Registry } from './registry/index.js';
-import { normalizeSpecs } from './registry/spec.js';
+import { normalizeSpec, normalizeSpecs } from './registry/spec.js';
 import type { Spec } from './registry/spec.js';
 import { Router } from './router/index.js';
 import { createStream, type StreamOptions } from './stream.js';
@@ -72,6 +72,12 @@ interface Socket {
   readonly messageGate: RateGate;
   /** What the server holds on the current link; undefined until the first send after an open. */
   acknowledged: DesiredState | undefined;
+  /**
+   * An INVALID_AUTH frame the current link received before its connection entered `open`: Upbit
+   * sends it right after the handshake, often in the same TCP packet, so it can arrive before the
+   * link's watcher listens. Handed to the connection once it is open.
+   */
+  rejection: { readonly name: string; readonly message: string } | undefined;
 }
 
 const KINDS: readonly ConnectionKind[] = ['public', 'private'];
@@ -101,6 +107,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #sockets: Record<ConnectionKind, Socket>;
   readonly #waiters = new Set<{ resolve: () => void; reject: (error: unknown) => void }>();
   readonly #unsubscribers: (() => void)[] = [];
+  /** Ends each live stream; called on `close()`, so no consumer is left waiting. */
+  readonly #streamEnds = new Set<() => void>();
   #nextId = 0;
   #closed: Promise<void> | undefined;
 
@@ -147,7 +155,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   subscribe<T extends DataType>(spec: Spec<T>, handler: Handler<T>): Subscription {
     this.#assertOpen();
     assertHandler(handler);
-    const specs = normalizeSpecs([spec]);
+    // One spec: its errors name its own fields (`codes[0]`), not `specs[0].codes[0]`.
+    const specs = [normalizeSpec(spec)];
     const id = `\u0000sub:${++this.#nextId}`;
     this.#add(id, specs, handler as (message: UpbitMessage) => void);
     let live = true;
@@ -161,10 +170,25 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   /**
    * The messages of one spec as an async iterator with a bounded buffer; ends on `signal` abort
-   * or when the loop breaks. A bad spec throws `SpecError` at once.
+   * or on `close()` (after the messages already buffered), or when the loop breaks. A bad spec
+   * throws `SpecError` at once.
    */
   stream<T extends DataType>(spec: Spec<T>, options?: StreamOptions): AsyncIterableIterator<MessageOf<T>> {
-    return createStream<T>((s, handler) => this.subscribe(s, handler).unsubscribe, spec, options);
+    this.#assertOpen();
+    // Validated here too: a stream whose signal is already aborted subscribes nothing, yet a bad spec still throws.
+    normalizeSpec(spec);
+    return createStream<T>(
+      (s, handler, end) => {
+        const { unsubscribe } = this.subscribe(s, handler);
+        this.#streamEnds.add(end);
+        return () => {
+          this.#streamEnds.delete(end);
+          unsubscribe();
+        };
+      },
+      spec,
+      options,
+    );
   }
 
   /** Replaces everything component `componentId` wants, atomically. A bad spec throws and changes nothing. */
@@ -239,10 +263,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     };
   }
 
-  /** Stops every actor, closes both sockets and every timer. Idempotent; nothing is left running. */
+  /** Stops every actor, ends every stream, closes both sockets and every timer. Idempotent; nothing is left running. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       for (const off of this.#unsubscribers.splice(0)) off();
+      for (const end of [...this.#streamEnds]) end();
       this.actor.stop();
       for (const waiter of this.#waiters) waiter.reject(closedError());
       this.#waiters.clear();
@@ -277,6 +302,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
           perMinute: this.#options.limits.messagesPerMinute,
         }),
       acknowledged: undefined,
+      rejection: undefined,
     };
     link.on('control', (frame: DecodedFrame) => this.#onControl(kind, frame));
     return socket;
@@ -284,7 +310,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   #onControl(kind: ConnectionKind, frame: DecodedFrame): void {
     const { logger } = this.#options;
-    if (frame.kind === 'error') {
+    if (frame.kind === 'error' && frame.name === 'INVALID_AUTH') {
+      // Reported once, as ERR_AUTH, when the connection enters `authFailed`.
+      this.#sockets[kind].rejection = { name: frame.name, message: frame.message };
+      this.#deliverRejection(kind);
+    } else if (frame.kind === 'error') {
       this.#report(new UpbitError(frame.name, frame.message));
     } else if (frame.kind === 'invalid') {
       logger.warn({ kind, reason: frame.reason }, 'upstate: dropped an undecodable frame');
@@ -298,6 +328,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const endpoint = (): { url: string; headers?: Record<string, string> } => {
       // A fresh JWT (fresh nonce) on every attempt; the secret stays in this closure.
       socket.acknowledged = undefined;
+      socket.rejection = undefined;
       if (socket.kind === 'public') return { url: opts.endpoints.public };
       if (!opts.credentials) return { url: opts.endpoints.private };
       return {
@@ -386,6 +417,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
           this.#report(new UpstateError('ERR_AUTH', `The ${kind} endpoint refused the credentials (${c.context.lastError ?? 'unknown'})`));
         }
         this.emit('state', kind, nextLink, nextFlush);
+        if (isOpen && !wasOpen) this.#deliverRejection(kind);
       }
       if (f.context.stats.messagesSent !== sent) {
         sent = f.context.stats.messagesSent;
@@ -397,6 +429,22 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#unsubscribers.push(() => {
       for (const s of subscriptions) s.unsubscribe();
     });
+  }
+
+  /**
+   * Tells an open connection that its link was refused the credentials. The link watcher does so
+   * for frames it sees; this covers the INVALID_AUTH frame that arrived before the watcher
+   * started, which would otherwise look like a plain close and start a reconnect loop.
+   */
+  #deliverRejection(kind: ConnectionKind): void {
+    const socket = this.#sockets[kind];
+    const rejection = socket.rejection;
+    if (rejection === undefined) return;
+    const state = linkStateOf(this.#snapshots(kind).connection.value);
+    if (state !== 'open' && state !== 'lingering') return;
+    socket.rejection = undefined;
+    const connection = this.actor.getSnapshot().children[kind] as AnyActorRef;
+    connection.send({ type: 'link.rejected', ...rejection });
   }
 
   #checkSettled(): void {

@@ -22,10 +22,12 @@ function conflationKey(message: UpbitMessage): string {
 
 /**
  * A subscription as an async iterator with a bounded buffer.
- * `subscribe` is the orchestrator's; it returns the function that unsubscribes.
+ * `subscribe` is the orchestrator's; it returns the function that unsubscribes, and is handed
+ * `end`, which ends the stream as an abort does (the orchestrator calls it on `close()`).
+ * With `options.signal` already aborted, nothing is subscribed and the stream is over at once.
  */
 export function createStream<T extends DataType>(
-  subscribe: (spec: Spec<T>, handler: (message: MessageOf<T>) => void) => () => void,
+  subscribe: (spec: Spec<T>, handler: (message: MessageOf<T>) => void, end: () => void) => () => void,
   spec: Spec<T>,
   options: StreamOptions = {},
 ): AsyncIterableIterator<MessageOf<T>> {
@@ -53,9 +55,11 @@ export function createStream<T extends DataType>(
       return;
     }
     if (conflatable) {
-      // Lagging: keep the latest value per code in its place in the queue.
+      // Lagging: the latest value takes the place of the newest queued one of its code, so the
+      // consumer never sees an older value of a code after a newer one.
       const key = conflationKey(message as UpbitMessage);
-      const at = buffer.findIndex((queued) => conflationKey(queued as UpbitMessage) === key);
+      let at = buffer.length - 1;
+      while (at >= 0 && conflationKey(buffer[at] as UpbitMessage) !== key) at--;
       if (at >= 0) {
         buffer[at] = message;
         return;
@@ -71,8 +75,7 @@ export function createStream<T extends DataType>(
     finish();
   };
 
-  const unsubscribe = subscribe(spec, push);
-
+  let unsubscribe: () => void = () => {};
   const onAbort = (): void => finish();
   function finish(): void {
     if (done) return;
@@ -87,8 +90,12 @@ export function createStream<T extends DataType>(
       else resolve({ value: undefined, done: true });
     }
   }
-  if (options.signal?.aborted) finish();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  // An aborted signal subscribes nothing: no change reaches the registry, no connection starts.
+  if (options.signal?.aborted) done = true;
+  else {
+    unsubscribe = subscribe(spec, push, finish);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  }
 
   const iterator: AsyncIterableIterator<MessageOf<T>> = {
     next(): Promise<IteratorResult<MessageOf<T>>> {

@@ -1,0 +1,122 @@
+/**
+ * The orchestrator's API contract: synchronous subscribe/register with typed errors that change
+ * nothing, and settled(). close() has its own file.
+ */
+import { describe, expect, it } from 'vitest';
+import { SpecError } from '../../src/errors.js';
+import {
+  fieldsOf,
+  Inbox,
+  nextSubscription,
+  onlyConnection,
+  orchestratorFor,
+  realtimeStreams,
+  startTestExchange,
+  streamsOf,
+  subscribeRequests,
+  waitFor,
+  waitUntil,
+  within,
+} from '../integration/helpers.js';
+
+const noop = (): void => {};
+const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;
+
+describe('subscribe and register', () => {
+  it('a bad spec throws SpecError naming the field, and changes nothing: no wire message, stats unchanged', async () => {
+    const exchange = await startTestExchange();
+    const upbit = orchestratorFor(exchange);
+    upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, noop);
+    upbit.register('chart', [{ type: 'candle.1m', codes: ['KRW-XRP'] }], noop);
+    await within(upbit.settled(), 'settled()');
+    await nextSubscription(exchange, 0);
+    const before = upbit.stats();
+
+    const attempts: [unknown, string][] = [
+      [() => upbit.subscribe({ type: 'ticker', codes: ['krw-eth'] }, noop), 'codes[0]'],
+      [() => upbit.subscribe({ type: 'tickers' } as never, noop), 'type'],
+      [() => upbit.subscribe({ type: 'trade', codes: [] }, noop), 'codes'],
+      [() => upbit.subscribe({ type: 'myAsset', codes: ['KRW-BTC'] }, noop), 'codes'],
+      [() => upbit.subscribe({ type: 'orderbook', codes: ['KRW-BTC'], depth: 7 } as never, noop), 'depth'],
+      // All or nothing: the good first spec is not kept, and the component keeps what it had.
+      [() => upbit.register('chart', [{ type: 'trade', codes: ['KRW-ETH'] }, { type: 'ticker', codes: ['KRW-ETH.5'] }], noop), 'specs[1].codes[0]'],
+      [() => upbit.register('tape', [{ type: 'trade', codes: ['KRW-ETH'] }, { type: 'ticker', snapshot: 'sometimes' } as never], noop), 'specs[1].snapshot'],
+    ];
+    for (const [attempt, field] of attempts) {
+      expect(attempt).toThrow(SpecError);
+      expect(attempt).toThrow(expect.objectContaining({ code: 'ERR_SPEC', field }));
+    }
+    expect(() => upbit.subscribe({ type: 'ticker', codes: ['KRW-ETH'] }, 'handler' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_SPEC' }),
+    );
+    expect(() => upbit.register('', [], noop)).toThrow(expect.objectContaining({ code: 'ERR_SPEC' }));
+
+    expect(upbit.stats()).toEqual(before);
+    expect(upbit.unregister('tape')).toBe(false);
+    // The next message is the second one, and it carries only valid changes.
+    upbit.subscribe({ type: 'trade', codes: ['KRW-SOL'] }, noop);
+    const next = await nextSubscription(exchange, 1);
+    expect(streamsOf(fieldsOf(next))).toEqual(['candle.1m KRW-XRP', 'ticker KRW-BTC', 'trade KRW-SOL']);
+    expect(subscribeRequests(exchange)).toHaveLength(2);
+  });
+
+  it('register replaces what a component wants atomically; unregister removes it', async () => {
+    const exchange = await startTestExchange();
+    const upbit = orchestratorFor(exchange);
+    const chart = new Inbox();
+    upbit.register('chart', [{ type: 'ticker', codes: ['KRW-BTC'] }, { type: 'trade', codes: ['KRW-BTC'] }], chart.handler);
+    await nextSubscription(exchange, 0);
+    const { id } = onlyConnection(exchange);
+
+    upbit.register('chart', [{ type: 'ticker', codes: ['KRW-ETH'] }], chart.handler);
+    await nextSubscription(exchange, 1);
+    expect(realtimeStreams(exchange.subscriptionOf(id)!)).toEqual(['ticker KRW-ETH']);
+    await chart.until((m) => m.code === 'KRW-ETH' && m.stream_type === 'SNAPSHOT', 1, 'the KRW-ETH snapshot');
+
+    const closed = waitFor(exchange, 'close', (event) => event.id === id);
+    expect(upbit.unregister('chart')).toBe(true);
+    expect(upbit.unregister('chart')).toBe(false);
+    await closed;
+    expect(upbit.stats()).toMatchObject({ subscribers: 0, messagesSent: 2 });
+  });
+
+  it('unsubscribe is idempotent and also runs as Symbol.dispose', async () => {
+    const exchange = await startTestExchange();
+    const upbit = orchestratorFor(exchange);
+    const a = upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, noop);
+    const b = upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, noop);
+    expect(upbit.stats().subscribers).toBe(2);
+
+    a.unsubscribe();
+    a.unsubscribe();
+    a[Symbol.dispose]();
+    expect(upbit.stats().subscribers).toBe(1);
+    b[Symbol.dispose]();
+    expect(upbit.stats().subscribers).toBe(0);
+    expect(a.id).not.toBe(b.id);
+  });
+});
+
+describe('settled()', () => {
+  it('resolves at once when nothing is wanted and nothing is pending', async () => {
+    const exchange = await startTestExchange();
+    const upbit = orchestratorFor(exchange);
+
+    await within(upbit.settled(), 'settled()');
+    expect(exchange.connections()).toEqual([]);
+  });
+
+  it('resolves only once the full desired state has been written to the socket', async () => {
+    const exchange = await startTestExchange({ credentials: [ALICE] });
+    const upbit = orchestratorFor(exchange, { credentials: ALICE });
+    upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, noop);
+    upbit.subscribe({ type: 'myOrder' }, noop);
+
+    await within(upbit.settled(), 'settled()');
+
+    expect(upbit.stats().connections.public).toMatchObject({ link: 'open', flush: 'idle', messagesSent: 1 });
+    expect(upbit.stats().connections.private).toMatchObject({ link: 'open', flush: 'idle', messagesSent: 1 });
+    // Written, so it reaches the exchange (Upbit answers nothing on success).
+    await waitUntil(() => subscribeRequests(exchange).length === 2, [[exchange, 'request']], 'both requests');
+  });
+});
