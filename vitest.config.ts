@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     // Network tests use the embedded exchange on 127.0.0.1; everything else runs on fake time.
     testTimeout: 20_000,
     hookTimeout: 20_000,

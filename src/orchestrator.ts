@@ -72,12 +72,6 @@ interface Socket {
   readonly messageGate: RateGate;
   /** What the server holds on the current link; undefined until the first send after an open. */
   acknowledged: DesiredState | undefined;
-  /**
-   * An INVALID_AUTH frame the current link received before its connection entered `open`: Upbit
-   * sends it right after the handshake, often in the same TCP packet, so it can arrive before the
-   * link's watcher listens. Handed to the connection once it is open.
-   */
-  rejection: { readonly name: string; readonly message: string } | undefined;
 }
 
 const KINDS: readonly ConnectionKind[] = ['public', 'private'];
@@ -302,7 +296,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
           perMinute: this.#options.limits.messagesPerMinute,
         }),
       acknowledged: undefined,
-      rejection: undefined,
     };
     link.on('control', (frame: DecodedFrame) => this.#onControl(kind, frame));
     return socket;
@@ -310,11 +303,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   #onControl(kind: ConnectionKind, frame: DecodedFrame): void {
     const { logger } = this.#options;
-    if (frame.kind === 'error' && frame.name === 'INVALID_AUTH') {
-      // Reported once, as ERR_AUTH, when the connection enters `authFailed`.
-      this.#sockets[kind].rejection = { name: frame.name, message: frame.message };
-      this.#deliverRejection(kind);
-    } else if (frame.kind === 'error') {
+    // INVALID_AUTH becomes `link.rejected` through the link watcher, reported once as ERR_AUTH on `authFailed`.
+    if (frame.kind === 'error' && frame.name !== 'INVALID_AUTH') {
       this.#report(new UpbitError(frame.name, frame.message));
     } else if (frame.kind === 'invalid') {
       logger.warn({ kind, reason: frame.reason }, 'upstate: dropped an undecodable frame');
@@ -328,7 +318,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const endpoint = (): { url: string; headers?: Record<string, string> } => {
       // A fresh JWT (fresh nonce) on every attempt; the secret stays in this closure.
       socket.acknowledged = undefined;
-      socket.rejection = undefined;
       if (socket.kind === 'public') return { url: opts.endpoints.public };
       if (!opts.credentials) return { url: opts.endpoints.private };
       return {
@@ -365,8 +354,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const desired = this.#registry.snapshot(socket.kind);
     const fields = planRequest(desired, socket.acknowledged);
     // Upbit refuses an empty request and has no unsubscribe: an empty state is left to the linger.
-    if (desired.fingerprint === EMPTY_FINGERPRINT || fields.length === 0) {
-      return { fingerprint: desired.fingerprint === EMPTY_FINGERPRINT ? input.server : desired.fingerprint };
+    if (desired.fingerprint === EMPTY_FINGERPRINT) return { fingerprint: input.server };
+    // Nothing left to ask: the server already delivered every snapshot-only entry wanted.
+    if (fields.length === 0) {
+      socket.acknowledged = desired;
+      return { fingerprint: desired.fingerprint };
     }
     const text = encodeRequest({ ticket: randomUUID(), fields, format: this.#options.format });
     await socket.link.send(text);
@@ -417,7 +409,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
           this.#report(new UpstateError('ERR_AUTH', `The ${kind} endpoint refused the credentials (${c.context.lastError ?? 'unknown'})`));
         }
         this.emit('state', kind, nextLink, nextFlush);
-        if (isOpen && !wasOpen) this.#deliverRejection(kind);
       }
       if (f.context.stats.messagesSent !== sent) {
         sent = f.context.stats.messagesSent;
@@ -429,22 +420,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#unsubscribers.push(() => {
       for (const s of subscriptions) s.unsubscribe();
     });
-  }
-
-  /**
-   * Tells an open connection that its link was refused the credentials. The link watcher does so
-   * for frames it sees; this covers the INVALID_AUTH frame that arrived before the watcher
-   * started, which would otherwise look like a plain close and start a reconnect loop.
-   */
-  #deliverRejection(kind: ConnectionKind): void {
-    const socket = this.#sockets[kind];
-    const rejection = socket.rejection;
-    if (rejection === undefined) return;
-    const state = linkStateOf(this.#snapshots(kind).connection.value);
-    if (state !== 'open' && state !== 'lingering') return;
-    socket.rejection = undefined;
-    const connection = this.actor.getSnapshot().children[kind] as AnyActorRef;
-    connection.send({ type: 'link.rejected', ...rejection });
   }
 
   #checkSettled(): void {

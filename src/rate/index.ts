@@ -10,6 +10,7 @@ export {
   sharedConnectGate,
   upbitConnectGate,
   upbitMessageGate,
+  UPBIT_MARGIN_MS,
   type SharedRateGate,
   type UpbitMessageGateOptions,
 } from './upbit.js';

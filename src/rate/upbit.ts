@@ -6,14 +6,22 @@ const SECOND_MS = 1_000;
 const MINUTE_MS = 60_000;
 
 /**
+ * Slack added to every Upbit window. Upbit counts a message when it arrives, and our gate counts
+ * it when it is sent: if the fifth-previous message was delayed in transit more than this one,
+ * exactly 1 s between sends can be 999 ms between arrivals, and the exchange refuses it. The
+ * margin absorbs that much variation in latency, for about 10% of the peak rate.
+ */
+export const UPBIT_MARGIN_MS = 100;
+
+/**
  * The gate for WebSocket connection requests: Upbit allows 5 per second, counted per IP
  * (public) or per account (private). Create one per process and share it among every
  * connection, so reconnect storms of several connections still stay within the limit.
  *
  * @param limit Connection requests per rolling second. @default 5
  */
-export function upbitConnectGate(limit = 5): SlidingWindowGate {
-  return new SlidingWindowGate({ windows: [{ limit, intervalMs: SECOND_MS }] });
+export function upbitConnectGate(limit = 5, marginMs = UPBIT_MARGIN_MS): SlidingWindowGate {
+  return new SlidingWindowGate({ windows: [{ limit, intervalMs: SECOND_MS + marginMs }] });
 }
 
 /** A gate shared by the whole process: it can be used and observed, never closed. */
@@ -51,17 +59,23 @@ export interface UpbitMessageGateOptions {
   readonly perSecond?: number;
   /** Messages per rolling minute. @default 100 */
   readonly perMinute?: number;
+  /** Slack added to each window for latency variation. @default UPBIT_MARGIN_MS (100) */
+  readonly marginMs?: number;
 }
 
 /**
  * The gate for messages sent on one connection: Upbit allows 5 per second and 100 per minute,
  * per connection. Create one per connection.
  */
-export function upbitMessageGate({ perSecond = 5, perMinute = 100 }: UpbitMessageGateOptions = {}): SlidingWindowGate {
+export function upbitMessageGate({
+  perSecond = 5,
+  perMinute = 100,
+  marginMs = UPBIT_MARGIN_MS,
+}: UpbitMessageGateOptions = {}): SlidingWindowGate {
   return new SlidingWindowGate({
     windows: [
-      { limit: perSecond, intervalMs: SECOND_MS },
-      { limit: perMinute, intervalMs: MINUTE_MS },
+      { limit: perSecond, intervalMs: SECOND_MS + marginMs },
+      { limit: perMinute, intervalMs: MINUTE_MS + marginMs },
     ],
   });
 }

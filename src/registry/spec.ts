@@ -83,17 +83,17 @@ export function normalizeSpecs(specs: unknown): NormalizedSpec[] {
 
 function normalizeAt(spec: unknown, at: string): NormalizedSpec {
   if (!isRecord(spec)) throw new SpecError(at === '' ? 'spec' : at.slice(0, -1), spec, 'must be an object');
-  const fields = spec;
-  for (const key of Object.keys(fields)) {
+  // An unknown field is most likely a typo (`snapshots`, `code`): silently ignoring it would change the meaning.
+  for (const key of Object.keys(spec)) {
     if (!SPEC_FIELDS.includes(key)) {
-      throw new SpecError(at + key, fields[key], `is not a spec field (expected ${SPEC_FIELDS.join(', ')})`);
+      throw new SpecError(at + key, spec[key], `is not a spec field (expected ${SPEC_FIELDS.join(', ')})`);
     }
   }
-  const type = checkType(fields.type, at);
-  const snapshot = checkSnapshot(fields.snapshot, type, at);
-  const level = checkLevel(fields.level, type, at);
-  const depth = checkDepth(fields.depth, type, at);
-  const parsed = checkCodes(fields.codes, type, depth, at);
+  const type = checkType(spec.type, at);
+  const snapshot = checkSnapshot(spec.snapshot, type, at);
+  const level = checkLevel(spec.level, type, at);
+  const depth = checkDepth(spec.depth, type, at);
+  const parsed = checkCodes(spec.codes, type, depth, at);
   return Object.freeze({
     kind: connectionKindOf(type),
     type,
@@ -163,7 +163,7 @@ function checkCodes(
     throw new SpecError(field, value, `must list at most ${MAX_CODES_PER_SPEC} codes`);
   }
   const codes = new Set<string>();
-  // The depth every code of this spec shares: from `depth`, or from the first suffix seen.
+  // One spec has one depth: every code must agree with `depth`, or else with the first code.
   let shared: { depth: OrderbookDepth; from: string } | undefined =
     depth === undefined ? undefined : { depth, from: `depth ${depth}` };
   value.forEach((raw: unknown, index) => {
@@ -187,7 +187,7 @@ function checkCode(raw: unknown, here: string, type: DataType): { code: string; 
   const code = match ? match[1]! : raw;
   if (!MARKET_CODE.test(code)) {
     const reason = MARKET_CODE.test(code.toUpperCase())
-      ? 'must be upper case (Upbit ignores lower-case codes)'
+      ? 'must be upper case (Upbit requires upper-case codes)'
       : 'must be a market code like KRW-BTC';
     throw new SpecError(here, raw, reason);
   }

@@ -102,7 +102,13 @@ export function watchLinkActor<
       else if (event.type === 'link.close') void link.close();
     });
 
-    if (!link.isOpen) reportClosed(link.lastClose ?? NO_CLOSE_INFO);
+    // A refusal that came with the handshake was emitted before this watcher listened.
+    const rejection = link.rejection;
+    if (rejection !== undefined) {
+      sendBack({ type: 'link.rejected', name: rejection.name, message: rejection.message } satisfies LinkWatchEvent);
+    } else if (!link.isOpen) {
+      reportClosed(link.lastClose ?? NO_CLOSE_INFO);
+    }
 
     return () => {
       link.off('control', linkOnControl);

@@ -85,6 +85,7 @@ export class Link extends EventEmitter<LinkEvents> {
   #session: Session | undefined;
   #lastInboundAt: number | undefined;
   #lastClose: LinkCloseInfo | undefined;
+  #rejection: Extract<ControlFrame, { kind: 'error' }> | undefined;
 
   constructor(options: LinkOptions) {
     super();
@@ -121,6 +122,14 @@ export class Link extends EventEmitter<LinkEvents> {
     return this.#lastInboundAt;
   }
 
+  /**
+   * The INVALID_AUTH error frame the current (or last) socket received, until the next `open()`.
+   * Upbit can send it with the handshake, before anyone listens for control frames.
+   */
+  get rejection(): Extract<ControlFrame, { kind: 'error' }> | undefined {
+    return this.#rejection;
+  }
+
   /** How the last socket closed; `undefined` before any has. */
   get lastClose(): LinkCloseInfo | undefined {
     return this.#lastClose;
@@ -141,6 +150,7 @@ export class Link extends EventEmitter<LinkEvents> {
     if (current !== undefined) {
       return Promise.reject(new LinkError(`a socket is already ${current.phase}; close() it first`));
     }
+    this.#rejection = undefined;
     let ws: WebSocket;
     try {
       ws = new WebSocket(url, { ...this.#wsOptions, headers: { ...this.#wsOptions.headers, ...headers } });
@@ -277,6 +287,7 @@ export class Link extends EventEmitter<LinkEvents> {
     } else if (frame.kind === 'messages') {
       for (const message of frame.messages) this.#deliver(message);
     } else {
+      if (frame.kind === 'error' && frame.name === 'INVALID_AUTH') this.#rejection = frame;
       this.#emitSafely('control', frame);
     }
     this.#emitActivity(at);

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_RAW_LENGTH, decodeFrame } from '../../src/protocol/upbit/decode.js';
 import { encodeRequest } from '../../src/protocol/upbit/encode.js';
-import { toSimple } from '../../src/protocol/upbit/keys.js';
+import { SIMPLE_KEYS, toSimple, type KeyTable } from '../../src/protocol/upbit/keys.js';
 import { parseRequest } from '../../src/protocol/upbit/request.js';
 import {
   CANDLE_TYPES,
@@ -260,9 +260,25 @@ describe('decodeFrame never throws and always answers well-formed', () => {
       fc.property(wireSample, mutation, (sample, { path, replacement, action }) => {
         const frame = decodeFrame(JSON.stringify(mutate(sample, path, replacement, action)));
         if (frame.kind !== 'message') return;
+        // A message that carries an abbreviated key beside the DEFAULT ones (`b` inside an asset)
+        // is ambiguous by construction: renaming cannot round-trip it, and Upbit never sends one.
+        fc.pre(!hasKeyFrom(frame.message, SIMPLE_NAMES));
         expect(decodeFrame(JSON.stringify(toSimple(frame.message)))).toEqual(frame);
       }),
       { numRuns: RUNS },
     );
   });
 });
+
+/** Every abbreviated key of every table, nested ones included. */
+const SIMPLE_NAMES: ReadonlySet<string> = new Set(
+  Object.values(SIMPLE_KEYS as Readonly<Record<string, KeyTable>>).flatMap((table) =>
+    Object.values(table).flatMap((entry) => (typeof entry === 'string' ? [entry] : [entry.key, ...Object.values(entry.items)])),
+  ),
+);
+
+function hasKeyFrom(value: unknown, names: ReadonlySet<string>): boolean {
+  if (Array.isArray(value)) return value.some((item) => hasKeyFrom(item, names));
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, inner]) => names.has(key) || hasKeyFrom(inner, names));
+}

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OptionError } from '../../src/errors.js';
-import { sharedConnectGate, upbitConnectGate, upbitMessageGate } from '../../src/rate/upbit.js';
+import { sharedConnectGate, UPBIT_MARGIN_MS, upbitConnectGate, upbitMessageGate } from '../../src/rate/upbit.js';
 import { busiestWindow, grantTimes, track } from './helpers.js';
 
 beforeEach(() => {
@@ -12,15 +12,16 @@ afterEach(() => {
 });
 
 describe('upbitConnectGate', () => {
-  it('allows 5 connection requests per rolling second by default', async () => {
+  it('allows 5 connection requests per rolling second, plus the latency margin, by default', async () => {
+    expect(UPBIT_MARGIN_MS).toBe(100);
     const gate = upbitConnectGate();
     const outcomes = Array.from({ length: 12 }, () => track(gate));
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(grantTimes(outcomes)).toEqual([0, 0, 0, 0, 0, 1_000, 1_000, 1_000, 1_000, 1_000, 2_000, 2_000]);
+    expect(grantTimes(outcomes)).toEqual([0, 0, 0, 0, 0, 1_100, 1_100, 1_100, 1_100, 1_100, 2_200, 2_200]);
   });
 
-  it('takes a different limit', async () => {
-    const gate = upbitConnectGate(2);
+  it('takes a different limit and margin', async () => {
+    const gate = upbitConnectGate(2, 0);
     const outcomes = Array.from({ length: 3 }, () => track(gate));
     await vi.advanceTimersByTimeAsync(1_000);
     expect(grantTimes(outcomes)).toEqual([0, 0, 1_000]);
@@ -33,8 +34,8 @@ describe('upbitConnectGate', () => {
 });
 
 describe('upbitMessageGate', () => {
-  it('allows 5 messages per second and no more than 100 in any rolling minute', async () => {
-    const gate = upbitMessageGate();
+  it('allows 5 messages per second and no more than 100 in any rolling minute (margin 0)', async () => {
+    const gate = upbitMessageGate({ marginMs: 0 });
     const outcomes = Array.from({ length: 110 }, () => track(gate));
     await vi.advanceTimersByTimeAsync(61_000);
     expect(gate.stats().headroom).toEqual([0, 0]);
@@ -49,8 +50,21 @@ describe('upbitMessageGate', () => {
     expect(busiestWindow(times, 60_000)).toBe(100);
   });
 
+  it('keeps the margin between the fifth-previous send and the next, in both windows, by default', async () => {
+    const gate = upbitMessageGate();
+    const outcomes = Array.from({ length: 110 }, () => track(gate));
+    await vi.advanceTimersByTimeAsync(62_000);
+    const times = grantTimes(outcomes);
+    expect(times).toHaveLength(110);
+    expect(times[99]).toBe(19 * 1_100);
+    expect(times.slice(100, 105)).toEqual([60_100, 60_100, 60_100, 60_100, 60_100]);
+    expect(times.slice(105)).toEqual([61_200, 61_200, 61_200, 61_200, 61_200]);
+    expect(busiestWindow(times, 1_000 + UPBIT_MARGIN_MS - 1)).toBe(5);
+    expect(busiestWindow(times, 60_000 + UPBIT_MARGIN_MS - 1)).toBe(100);
+  });
+
   it('takes other limits', async () => {
-    const gate = upbitMessageGate({ perSecond: 2, perMinute: 3 });
+    const gate = upbitMessageGate({ perSecond: 2, perMinute: 3, marginMs: 0 });
     const outcomes = Array.from({ length: 4 }, () => track(gate));
     await vi.advanceTimersByTimeAsync(60_000);
     expect(grantTimes(outcomes)).toEqual([0, 0, 1_000, 60_000]);

@@ -228,6 +228,23 @@ describe('watchLinkActor', () => {
     expect(events).toEqual([{ type: 'link.closed', code: 1006, reason: '' }]);
   });
 
+  it('relays an INVALID_AUTH frame that arrived before it started, rather than a plain close', async () => {
+    // Upbit answers a bad token right after the handshake, before the chart has entered `open`.
+    await link.open(server.url);
+    const peer = await server.connection();
+    const closed = new Promise((resolve) => link.once('close', resolve));
+    peer.send(binary({ error: { name: 'INVALID_AUTH', message: 'bad key' } }));
+    peer.close(1008, 'auth');
+    await closed;
+    const { actor, events } = startChart(() => ({ url: server.url }), 'open');
+    await waitFor(actor, () => events.length > 0);
+    expect(events).toEqual([{ type: 'link.rejected', name: 'INVALID_AUTH', message: 'bad key' }]);
+    expect(link.rejection?.name).toBe('INVALID_AUTH');
+    // The next open starts clean.
+    await link.open(server.url);
+    expect(link.rejection).toBeUndefined();
+  });
+
   it('when stopped, removes its listeners and closes the link', async () => {
     const { actor, peer } = await openChart();
     expect(link.listenerCount('close')).toBe(1);

@@ -1,0 +1,248 @@
+/**
+ * `upstate demo` (what `npm start` runs): the embedded exchange, about 50 components subscribing
+ * and unsubscribing in bursts on one orchestrator, a live view of each connection, and at the end
+ * the seed's comparison — naive sending vs the pending flush — measured in this run.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createOrchestrator, type Orchestrator } from '../orchestrator.js';
+import type { Credentials } from '../options.js';
+import type { ConnectionKind } from '../protocol/upbit/types.js';
+import { startExchange } from '../sim/index.js';
+import { credentialsFromEnv, integerListOption, integerOption, isUsageError, parseCommandArgs, secondsOption } from './args.js';
+import { type Comparison, DEFAULT_COMPARISON, MAX_COMPARISON_REQUESTS, startComparison } from './comparison.js';
+import { comparisonLines } from './comparison-report.js';
+import { type Population, startPopulation } from './components.js';
+import { type DemoSample, screenLines, statusLine, summaryLines } from './demo-view.js';
+import { startInspection } from './inspect.js';
+import { type CliIo, EXIT, sleep } from './io.js';
+import { Screen } from './screen.js';
+import { DEMO_USAGE, oneLine, usageFailure } from './usage.js';
+
+interface DemoOptions {
+  readonly durationMs: number;
+  readonly compare: readonly number[];
+  readonly seed: number;
+  readonly inspect: boolean;
+  readonly inspectPort: number | undefined;
+  readonly trace: string | undefined;
+}
+
+const DEFAULT_DURATION_MS = 30_000;
+/** A terminal is repainted four times a second; plain output gets a line a second. */
+const SCREEN_EVERY_MS = 250;
+const LINE_EVERY_MS = 1_000;
+const FIRST_WAVE_MAX_MS = 2_000;
+const KINDS: readonly ConnectionKind[] = ['public', 'private'];
+
+export function parseDemoArgs(argv: readonly string[]): DemoOptions & { readonly help: boolean } {
+  const { values } = parseCommandArgs({
+    args: [...argv],
+    options: {
+      duration: { type: 'string' },
+      compare: { type: 'string' },
+      seed: { type: 'string' },
+      inspect: { type: 'boolean' },
+      'inspect-port': { type: 'string' },
+      trace: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return {
+    help: values.help === true,
+    durationMs: values.duration === undefined ? DEFAULT_DURATION_MS : secondsOption('--duration', values.duration),
+    compare: values.compare === undefined ? DEFAULT_COMPARISON : integerListOption('--compare', values.compare, 1, MAX_COMPARISON_REQUESTS),
+    seed: values.seed === undefined ? 1 : integerOption('--seed', values.seed, 0, 0xffff_ffff),
+    inspect: values.inspect === true,
+    inspectPort: values['inspect-port'] === undefined ? undefined : integerOption('--inspect-port', values['inspect-port'], 1, 65_535),
+    trace: values.trace,
+  };
+}
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let options: ReturnType<typeof parseDemoArgs>;
+  let credentials: Credentials;
+  try {
+    options = parseDemoArgs(argv);
+    credentials = credentialsFromEnv(io.env ?? process.env) ?? generatedCredentials();
+  } catch (error) {
+    if (isUsageError(error)) return usageFailure(io, 'demo', error, DEMO_USAGE);
+    throw error;
+  }
+  if (options.help) {
+    io.stdout.write(DEMO_USAGE);
+    return EXIT.ok;
+  }
+
+  let inspection: Awaited<ReturnType<typeof startInspection>>;
+  try {
+    inspection = await startInspection({
+      inspect: options.inspect,
+      port: options.inspectPort,
+      trace: options.trace,
+      secrets: [credentials.secretKey],
+    });
+  } catch (error) {
+    if (isUsageError(error)) return usageFailure(io, 'demo', error, DEMO_USAGE);
+    throw error;
+  }
+
+  const exchange = await startExchange({ seed: options.seed, credentials: [credentials] }).catch(async (error: unknown) => {
+    await inspection.close();
+    throw error;
+  });
+  const upbit = createOrchestrator({
+    endpoints: { public: exchange.url, private: exchange.privateUrl },
+    credentials,
+    ...(inspection.observer ? { inspect: inspection.observer } : {}),
+  });
+  let errors = 0;
+  upbit.on('error', () => errors++);
+  // The comparison stops with the run when the user interrupts it.
+  const stopComparison = new AbortController();
+  const onInterrupt = (): void => stopComparison.abort();
+  io.signal?.addEventListener('abort', onInterrupt, { once: true });
+  const screen = io.isTTY ? new Screen(io.stdout) : undefined;
+  let closing: Promise<void> | undefined;
+  const shutdown = (): Promise<void> =>
+    (closing ??= (async () => {
+      screen?.close();
+      io.signal?.removeEventListener('abort', onInterrupt);
+      stopComparison.abort();
+      await upbit.close();
+      await inspection.close();
+      await exchange.close();
+    })());
+
+  try {
+    if (inspection.url) io.stdout.write(`Stately inspector: open ${inspection.url}\n`);
+    if (!io.isTTY) {
+      io.stdout.write(
+        `upstate demo: exchange ${exchange.url}, live for ${options.durationMs / 1000} s, comparing ${options.compare.join(', ')} concurrent requests\n`,
+      );
+    }
+    const population = startPopulation(upbit, exchange, { seed: options.seed, accessKey: credentials.accessKey });
+    // The comparison measures milliseconds: it starts once the first wave's work is done.
+    await firstWaveSettled(upbit, io.signal);
+    const comparison = startComparison(options.compare, { seed: options.seed, signal: stopComparison.signal });
+    const outcome = settle(comparison.result);
+    const sampler = new Sampler(upbit, population, comparison, exchange.url, options.durationMs, () => errors);
+
+    const show = (sample: DemoSample): void => {
+      if (screen) screen.draw(screenLines(sample));
+      else io.stdout.write(`${statusLine(sample)}\n`);
+    };
+    // The live phase, then (if it is still running) the rest of the comparison.
+    while (!io.signal?.aborted && (sampler.elapsedMs() < options.durationMs || !outcome.done)) {
+      await sleep(screen ? SCREEN_EVERY_MS : LINE_EVERY_MS, io.signal);
+      if (sampler.elapsedMs() >= options.durationMs) population.stop();
+      show(sampler.sample());
+    }
+    population.stop();
+    const last = sampler.sample();
+    const result = await outcome.promise;
+    await shutdown();
+
+    io.stdout.write(`\n${summaryLines(last).join('\n')}\n`);
+    if (options.trace !== undefined) io.stdout.write(`trace: ${inspection.traced()} inspection events written to ${options.trace}\n`);
+    if (result.ok) {
+      io.stdout.write(`\n${comparisonLines(result.value).join('\n')}\n`);
+      return EXIT.ok;
+    }
+    if (io.signal?.aborted) {
+      io.stdout.write('\nThe comparison was interrupted before it finished.\n');
+      return EXIT.ok;
+    }
+    io.stderr.write(`upstate demo: the comparison failed: ${oneLine(result.error instanceof Error ? result.error.message : String(result.error))}\n`);
+    return EXIT.failure;
+  } finally {
+    await shutdown();
+  }
+}
+
+/** A key pair made up for this run; the embedded exchange is started with the same one. */
+function generatedCredentials(): Credentials {
+  return { accessKey: `demo-${randomUUID()}`, secretKey: randomBytes(32).toString('base64url') };
+}
+
+/** Resolves when the orchestrator has sent the first wave, after 2 s at most, or on `signal`. */
+async function firstWaveSettled(upbit: Orchestrator, signal: AbortSignal | undefined): Promise<void> {
+  const timeout = new AbortController();
+  const onAbort = (): void => timeout.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  await Promise.race([upbit.settled().catch(() => {}), sleep(FIRST_WAVE_MAX_MS, timeout.signal)]);
+  timeout.abort();
+  signal?.removeEventListener('abort', onAbort);
+}
+
+/** A promise observed without being awaited: `done` tells whether it has settled. */
+function settle<T>(promise: Promise<T>) {
+  const state = {
+    done: false,
+    promise: promise.then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    ),
+  };
+  void state.promise.then(() => {
+    state.done = true;
+  });
+  return state;
+}
+
+/** Reads the orchestrator, the components and the comparison into a `DemoSample`; frames/s since the last sample. */
+class Sampler {
+  readonly #startedAt = performance.now();
+  #previous: { at: number; frames: Record<ConnectionKind, number> } | undefined;
+
+  constructor(
+    private readonly upbit: Orchestrator,
+    private readonly population: Population,
+    private readonly comparison: Comparison,
+    private readonly exchangeUrl: string,
+    private readonly durationMs: number,
+    private readonly errors: () => number,
+  ) {}
+
+  elapsedMs(): number {
+    return performance.now() - this.#startedAt;
+  }
+
+  sample(): DemoSample {
+    const now = performance.now();
+    const stats = this.upbit.stats();
+    const counts = this.population.counts();
+    const seconds = this.#previous ? (now - this.#previous.at) / 1000 : 0;
+    const perSecond = (kind: ConnectionKind): number =>
+      this.#previous && seconds > 0 ? (counts.frames[kind] - this.#previous.frames[kind]) / seconds : 0;
+    const connections = KINDS.map((kind) => {
+      const c = stats.connections[kind];
+      return {
+        kind,
+        link: c.link,
+        flush: c.flush,
+        messagesSent: c.messagesSent,
+        changesAbsorbed: c.changesAbsorbed,
+        framesPerSecond: perSecond(kind),
+        headroom: c.headroom,
+      };
+    });
+    this.#previous = { at: now, frames: counts.frames };
+    const progress = this.comparison.progress();
+    return {
+      elapsedMs: now - this.#startedAt,
+      durationMs: this.durationMs,
+      exchangeUrl: this.exchangeUrl,
+      components: { active: this.population.active(), total: this.population.total },
+      delivered: counts.delivered,
+      myOrder: { injected: counts.myOrderInjected, received: counts.myOrderReceived },
+      connections,
+      stats,
+      errors: this.errors(),
+      comparisonDone: progress.done === progress.scenarios,
+      comparison:
+        progress.done === progress.scenarios
+          ? 'done'
+          : `naive ${progress.naiveSent} of ${progress.naiveTotal} messages sent · ${progress.done} of ${progress.scenarios} scenarios done`,
+    };
+  }
+}
