@@ -1,11 +1,12 @@
 import { SpecError } from '../errors.js';
+import { isRecord } from '../protocol/upbit/json.js';
 import {
   connectionKindOf,
   DATA_TYPES,
   DEFAULT_ORDERBOOK_DEPTH,
   isDataType,
   isPrivateType,
-  isRecord,
+  MARKET_CODE,
   ORDERBOOK_DEPTHS,
   type ConnectionKind,
   type DataType,
@@ -59,8 +60,6 @@ export const MAX_CODES_PER_SPEC = 1000;
 
 const SPEC_FIELDS: readonly string[] = ['type', 'codes', 'snapshot', 'level', 'depth'];
 const SNAPSHOT_MODES: readonly string[] = ['include', 'only', 'exclude'];
-/** QUOTE-BASE, e.g. `KRW-BTC`, `BTC-ETH`, `KRW-1INCH`, `SGD-BTC` (the limits the request parser applies). */
-const MARKET_CODE = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;
 /** A market code followed by an orderbook depth suffix: `KRW-BTC.15`. */
 const DEPTH_SUFFIX = /^(.*)\.(\d+)$/;
 

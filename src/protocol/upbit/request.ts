@@ -57,7 +57,7 @@ import type {
   UpbitErrorName,
 } from './types.js';
 import { isRecord } from './json.js';
-import { DEFAULT_ORDERBOOK_DEPTH, FORMATS, ORDERBOOK_DEPTHS, isDataType } from './types.js';
+import { DEFAULT_ORDERBOOK_DEPTH, FORMATS, MARKET_CODE, ORDERBOOK_DEPTHS, isDataType } from './types.js';
 
 export type { ParsedCode, ParsedRequest, ParsedTypeField } from './types.js';
 
@@ -69,8 +69,8 @@ export const MAX_REQUEST_CODES = 4096;
 type Failure = Extract<ParsedRequest, { ok: false }>;
 
 const ROLE_KEYS = ['ticket', 'type', 'format', 'method'] as const;
-/** `QUOTE-BASE`, upper case, digits allowed (`KRW-1INCH`), optional `.N` depth suffix. */
-const CODE_PATTERN = /^([A-Z0-9]{1,16}-[A-Z0-9]{1,16})(?:\.(\d{1,4}))?$/;
+/** A market code (see `MARKET_CODE`) with an optional `.N` depth suffix. */
+const CODE_PATTERN = new RegExp(`^(${MARKET_CODE.source.slice(1, -1)})(?:\\.(\\d{1,4}))?$`);
 const DECIMAL = /^\d{1,20}(?:\.\d{1,20})?$/;
 
 /** Validates and normalises one client frame. Never throws. */

@@ -35,6 +35,9 @@ export type Format = (typeof FORMATS)[number];
 
 export type StreamType = 'SNAPSHOT' | 'REALTIME';
 
+/** A market code: `QUOTE-BASE`, upper case, digits allowed (`KRW-BTC`, `KRW-1INCH`, `SGD-BTC`). */
+export const MARKET_CODE = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;
+
 /** Which socket a type travels on. */
 export type ConnectionKind = 'public' | 'private';
 
@@ -297,8 +300,6 @@ const DATA_TYPE_SET: ReadonlySet<unknown> = new Set(DATA_TYPES);
 export function isDataType(value: unknown): value is DataType {
   return DATA_TYPE_SET.has(value);
 }
-
-export { isRecord } from './json.js';
 
 export function isCandleType(type: string): type is CandleType {
   return (CANDLE_TYPES as readonly string[]).includes(type);
