@@ -77,7 +77,8 @@ export interface SendInput {
   readonly server: number;
 }
 
-const ZERO_STATS: FlushStats = {
+/** Counters of a flush that has done nothing yet. */
+export const ZERO_FLUSH_STATS: FlushStats = Object.freeze({
   flushesStarted: 0,
   changes: 0,
   changesAbsorbed: 0,
@@ -85,7 +86,7 @@ const ZERO_STATS: FlushStats = {
   rateWaits: 0,
   messagesSent: 0,
   sendFailures: 0,
-};
+});
 
 const count =
   (key: keyof FlushStats) =>
@@ -161,7 +162,7 @@ export const flushMachine = setup({
     empty: input?.empty ?? NOTHING,
     linkUp: false,
     dirty: false,
-    stats: ZERO_STATS,
+    stats: ZERO_FLUSH_STATS,
   }),
   on: {
     'link.up': { actions: 'markLinkUp', description: 'A socket that has just opened holds no subscription.' },

@@ -1,5 +1,5 @@
 /** The statecharts, as plain XState v5 machines: embed them, `provide()` your own actors, inspect them. */
-export { flushMachine, NOTHING } from './flush.machine.js';
+export { flushMachine, NOTHING, ZERO_FLUSH_STATS } from './flush.machine.js';
 export type { AcquireInput, FlushContext, FlushEvent, FlushInput, FlushMachine, FlushStats, SendInput, SendResult } from './flush.machine.js';
 export {
   backoffDelay,

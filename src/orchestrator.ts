@@ -2,7 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { randomUUID } from 'node:crypto';
 import { type Actor, type AnyActorRef, createActor, fromPromise } from 'xstate';
 import { backoffDelay, connectionMachine, type ConnectionContext, type ConnectionStats } from '../machines/connection.machine.js';
-import { flushMachine, type FlushContext, type FlushStats, type SendInput, type SendResult } from '../machines/flush.machine.js';
+import { flushMachine, ZERO_FLUSH_STATS, type FlushContext, type FlushStats, type SendInput, type SendResult } from '../machines/flush.machine.js';
 import { orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
 import { UpbitError, UpstateError } from './errors.js';
 import { type OrchestratorOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -219,15 +219,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   /** The seed's metrics and more, summed over connections, with a report per connection. */
   stats(): OrchestratorStats {
     const connections = {} as Record<ConnectionKind, ConnectionReport>;
-    const totals: Record<keyof FlushStats, number> = {
-      flushesStarted: 0,
-      changes: 0,
-      changesAbsorbed: 0,
-      duplicatesPrevented: 0,
-      rateWaits: 0,
-      messagesSent: 0,
-      sendFailures: 0,
-    };
+    const totals: Record<keyof FlushStats, number> = { ...ZERO_FLUSH_STATS };
     let connectionsOpened = 0;
     let reconnects = 0;
     for (const kind of KINDS) {

@@ -28,6 +28,14 @@ export function parseCommandArgs<const T extends ParseArgsConfig>(config: T): Re
 }
 
 /** `--duration 2.5` → 2500 ms. */
+/** The options every long-running command takes: inspection, a trace file, help. */
+export const COMMON_OPTIONS = {
+  inspect: { type: 'boolean' },
+  'inspect-port': { type: 'string' },
+  trace: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function secondsOption(flag: string, text: string): number {
   const seconds = Number(text);
   if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {

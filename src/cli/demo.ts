@@ -8,7 +8,7 @@ import { createOrchestrator, type Orchestrator } from '../orchestrator.js';
 import type { Credentials } from '../options.js';
 import type { ConnectionKind } from '../protocol/upbit/types.js';
 import { startExchange } from '../sim/index.js';
-import { credentialsFromEnv, integerListOption, integerOption, isUsageError, parseCommandArgs, secondsOption } from './args.js';
+import { COMMON_OPTIONS, credentialsFromEnv, integerListOption, integerOption, isUsageError, parseCommandArgs, secondsOption } from './args.js';
 import { type Comparison, DEFAULT_COMPARISON, MAX_COMPARISON_REQUESTS, startComparison } from './comparison.js';
 import { comparisonLines } from './comparison-report.js';
 import { type Population, startPopulation } from './components.js';
@@ -41,10 +41,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions & { readonly
       duration: { type: 'string' },
       compare: { type: 'string' },
       seed: { type: 'string' },
-      inspect: { type: 'boolean' },
-      'inspect-port': { type: 'string' },
-      trace: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...COMMON_OPTIONS,
     },
   });
   return {

@@ -9,7 +9,7 @@ import type { DataType, UpbitMessage } from '../protocol/upbit/types.js';
 import { normalizeSpec, type NormalizedSpec } from '../registry/spec.js';
 import type { Spec } from '../registry/spec.js';
 import { type ExchangeHandle, startExchange } from '../sim/index.js';
-import { credentialsFromEnv, integerOption, isUsageError, parseCommandArgs, secondsOption, UsageError } from './args.js';
+import { COMMON_OPTIONS, credentialsFromEnv, integerOption, isUsageError, parseCommandArgs, secondsOption, UsageError } from './args.js';
 import { formatTable } from './format.js';
 import { startInspection } from './inspect.js';
 import { type CliIo, EXIT, type Output } from './io.js';
@@ -44,10 +44,7 @@ export function parseWatchArgs(argv: readonly string[]): WatchOptions & { readon
       json: { type: 'boolean' },
       count: { type: 'string' },
       duration: { type: 'string' },
-      inspect: { type: 'boolean' },
-      'inspect-port': { type: 'string' },
-      trace: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      ...COMMON_OPTIONS,
     },
   });
   const help = values.help === true;
