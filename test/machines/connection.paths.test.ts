@@ -14,7 +14,8 @@ import { NOTHING } from '../../machines/flush.machine.js';
 import {
   actorEvents,
   assertAlong,
-  coverage,
+  expectEveryTransitionTaken,
+  replayGroupedByEnd,
   describePath,
   edgePaths,
   entered,
@@ -108,26 +109,12 @@ describe('connection machine: generated paths', () => {
     }
   });
 
-  describe('replays a path through every edge', () => {
-    const byEnd = new Map<string, MachinePath[]>();
-    for (const path of throughEdges) {
-      const end = JSON.stringify(path.state.value);
-      byEnd.set(end, [...(byEnd.get(end) ?? []), path]);
-    }
-    for (const [end, paths] of byEnd) {
-      it(`${paths.length} paths ending in ${end}`, async () => {
-        for (const path of paths) await replayPath(path);
-      });
-    }
-  });
+  replayGroupedByEnd('replays a path through every edge', throughEdges, (path) => JSON.stringify(path.state.value), replayPath);
 
   it('takes every transition of the definition', async () => {
     const traces = [];
     for (const [, path] of generated) traces.push(await replayPath(path));
-    const { uncovered, summary, catalog } = coverage(connectionMachine, traces);
-    console.log(summary);
-    expect(catalog.length).toBeGreaterThan(0);
-    expect(uncovered, summary).toEqual([]);
+    expectEveryTransitionTaken(connectionMachine, traces);
   });
 });
 

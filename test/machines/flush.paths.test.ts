@@ -4,7 +4,8 @@ import { flushMachine, NOTHING, type FlushContext } from '../../machines/flush.m
 import {
   actorEvents,
   assertAlong,
-  coverage,
+  expectEveryTransitionTaken,
+  replayGroupedByEnd,
   describePath,
   edgePaths,
   entered,
@@ -137,41 +138,20 @@ describe('flush machine: generated paths', () => {
     }
   });
 
-  describe('replays a path through every edge', () => {
-    const byEnd = new Map<string, MachinePath[]>();
-    for (const path of throughEdges) {
-      const end = JSON.stringify(path.state.value);
-      byEnd.set(end, [...(byEnd.get(end) ?? []), path]);
-    }
-    for (const [end, paths] of byEnd) {
-      it(`${paths.length} paths ending in ${end}`, async () => {
-        for (const path of paths) await replayShortest(path);
-      });
-    }
-  });
-
-  describe('replays every simple path', () => {
-    const byEnd = new Map<string, MachinePath[]>();
-    for (const path of simple) {
-      const end = simpleModel.serialize(path.state, undefined, undefined);
-      byEnd.set(end, [...(byEnd.get(end) ?? []), path]);
-    }
-    for (const [end, paths] of byEnd) {
-      it(`${paths.length} paths ending in ${end}`, async () => {
-        for (const path of paths) await replaySimple(path);
-      });
-    }
-  });
+  replayGroupedByEnd('replays a path through every edge', throughEdges, (path) => JSON.stringify(path.state.value), replayShortest);
+  replayGroupedByEnd(
+    'replays every simple path',
+    simple,
+    (path) => simpleModel.serialize(path.state, undefined, undefined),
+    replaySimple,
+  );
 
   it('takes every transition of the definition', async () => {
     const traces = [];
     for (const path of shortest) traces.push(await replayShortest(path));
     for (const path of throughEdges) traces.push(await replayShortest(path));
     for (const path of simple) traces.push(await replaySimple(path));
-    const { uncovered, summary, catalog } = coverage(flushMachine, traces);
-    console.log(summary);
-    expect(catalog.length).toBeGreaterThan(0);
-    expect(uncovered, summary).toEqual([]);
+    expectEveryTransitionTaken(flushMachine, traces);
   });
 });
 

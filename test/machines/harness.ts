@@ -13,7 +13,7 @@
  * all discovered from the machine definition.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createActor,
   fromCallback,
@@ -692,4 +692,36 @@ export function coverage(machine: AnyStateMachine, traces: readonly ReplayTrace[
   const uncovered = catalog.filter((transition) => !taken.has(transition.id)).map(({ id, label }) => `${id}  ${label}`);
   const covered = catalog.length - uncovered.length;
   return { catalog, uncovered, summary: `${machine.id}: transitions covered: ${covered}/${catalog.length}` };
+}
+
+/**
+ * Registers one test per group of paths that end in the same state (one test per path would be
+ * thousands), each replaying its paths against the real machine.
+ */
+export function replayGroupedByEnd(
+  title: string,
+  paths: readonly MachinePath[],
+  endOf: (path: MachinePath) => string,
+  replayOne: (path: MachinePath) => Promise<unknown>,
+): void {
+  describe(title, () => {
+    const byEnd = new Map<string, MachinePath[]>();
+    for (const path of paths) {
+      const end = endOf(path);
+      byEnd.set(end, [...(byEnd.get(end) ?? []), path]);
+    }
+    for (const [end, group] of byEnd) {
+      it(`${group.length} paths ending in ${end}`, async () => {
+        for (const path of group) await replayOne(path);
+      });
+    }
+  });
+}
+
+/** Fails unless the traces take every transition of the definition; prints `transitions covered: X/Y`. */
+export function expectEveryTransitionTaken(machine: AnyStateMachine, traces: readonly ReplayTrace[]): void {
+  const { uncovered, summary, catalog } = coverage(machine, traces);
+  console.log(summary);
+  expect(catalog.length).toBeGreaterThan(0);
+  expect(uncovered, summary).toEqual([]);
 }
