@@ -4,7 +4,7 @@ import { type Actor, type AnyActorRef, createActor, fromPromise } from 'xstate';
 import { backoffDelay, connectionMachine, type ConnectionContext, type ConnectionStats } from '../machines/connection.machine.js';
 import { flushMachine, ZERO_FLUSH_STATS, type FlushContext, type FlushStats, type SendInput, type SendResult } from '../machines/flush.machine.js';
 import { orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
-import { UpbitError, UpstateError } from './errors.js';
+import { SpecError, UpbitError, UpstateError } from './errors.js';
 import { type OrchestratorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { encodeRequest } from './protocol/upbit/encode.js';
 import { createToken } from './protocol/upbit/jwt.js';
@@ -360,6 +360,11 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   #add(id: string, specs: ReturnType<typeof normalizeSpecs>, handler: (message: UpbitMessage) => void): void {
+    const unsigned = this.#options.credentials ? undefined : specs.find((spec) => spec.kind === 'private');
+    if (unsigned) {
+      // Upbit would refuse the connection; say so now, while the caller can still fix it.
+      throw new SpecError('type', unsigned.type, 'needs `credentials` in the orchestrator options (the private endpoint is signed with a JWT)');
+    }
     // Router first: a frame that the new request brings must find its subscriber.
     this.#router.add(id, specs, handler);
     this.#registry.register(id, specs);

@@ -4,7 +4,7 @@
  * dead; refused credentials stop it without a reconnect loop.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { UpstateError } from '../../src/errors.js';
+import { SpecError, type UpstateError } from '../../src/errors.js';
 import type { EventObject } from 'xstate';
 import type { MyOrderMessage } from '../../src/protocol/upbit/types.js';
 import {
@@ -86,13 +86,17 @@ describe('the private connection', () => {
     await orders.until((m) => m.uuid === injected.message.uuid, 1, 'myOrder after the quiet spell');
   });
 
-  it('without credentials, is refused and stops (ERR_AUTH)', async () => {
+  it('without credentials, refuses private specs at once and changes nothing', async () => {
     const exchange = await startTestExchange({ credentials: [ALICE] });
     const upbit = orchestratorFor(exchange);
-    upbit.subscribe({ type: 'myAsset' }, () => {});
-
-    await expect(within(upbit.settled(), 'settled()')).rejects.toMatchObject({ code: 'ERR_AUTH' });
-    expect(upbit.stats().connections.private.link).toBe('authFailed');
+    const before = upbit.stats();
+    expect(() => upbit.subscribe({ type: 'myAsset' }, () => {})).toThrow(
+      expect.objectContaining({ code: 'ERR_SPEC', field: 'type', value: 'myAsset' }),
+    );
+    expect(() => upbit.register('mixed', [{ type: 'ticker', codes: ['KRW-BTC'] }, { type: 'myOrder' }], () => {})).toThrow(SpecError);
+    expect(upbit.stats()).toEqual(before);
+    expect(upbit.stats().connections.private.link).toBe('dormant');
+    expect(exchange.counters.connectionsAccepted).toBe(0);
   });
 });
 
