@@ -57,6 +57,8 @@ export interface LinkFailure {
   readonly status?: number;
   /** Milliseconds from a Retry-After header, if any. */
   readonly retryAfterMs?: number;
+  /** What went wrong otherwise (`connect ECONNREFUSED 127.0.0.1:9`, a handshake timeout …). */
+  readonly reason?: string;
 }
 
 export type ConnectionEvent =
@@ -101,8 +103,13 @@ function failureOf(error: unknown): LinkFailure {
 }
 
 function describeFailure(error: unknown): string {
-  const { status } = failureOf(error);
-  return status === undefined ? 'network' : `HTTP ${status}`;
+  const { status, reason } = failureOf(error);
+  if (status !== undefined) return `HTTP ${status}`;
+  return typeof reason === 'string' && reason.length > 0 ? reason.slice(0, 200) : 'network';
+}
+
+function describeClose({ code, reason }: { code?: number; reason?: string }): string {
+  return `closed ${code ?? 1006}${reason ? `: ${reason.slice(0, 120)}` : ''}`;
 }
 
 export const connectionMachine = setup({
@@ -160,6 +167,7 @@ export const connectionMachine = setup({
     }),
     recordFailure: assign({ lastError: (_, params: { error: unknown }) => describeFailure(params.error) }),
     recordRejection: assign({ lastError: (_, params: { name: string }) => params.name }),
+    recordClose: assign({ lastError: (_, params: { code?: number; reason?: string }) => describeClose(params) }),
     imposePenalty: assign({
       penaltyMs: (_, params: { error: unknown; fallbackMs: number }) =>
         failureOf(params.error).retryAfterMs ?? params.fallbackMs,
@@ -279,7 +287,11 @@ export const connectionMachine = setup({
       exit: 'notifyLinkDown',
       invoke: { id: 'link', src: 'watchLink', input: ({ context }) => ({ kind: context.kind }) },
       on: {
-        'link.closed': { target: 'backoff', actions: 'countFailure', description: 'Closed by either side, or dropped (1006).' },
+        'link.closed': {
+          target: 'backoff',
+          actions: ['countFailure', { type: 'recordClose', params: ({ event }) => event }],
+          description: 'Closed by either side, or dropped (1006).',
+        },
         'link.rejected': {
           target: 'authFailed',
           description: 'An INVALID_AUTH error frame on the open socket.',

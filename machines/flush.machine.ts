@@ -30,6 +30,8 @@ export interface FlushStats {
   readonly messagesSent: number;
   /** Sends that failed and were retried. */
   readonly sendFailures: number;
+  /** Times the rate gate failed to grant (and was asked again after `gateRetry`). */
+  readonly gateFailures: number;
 }
 
 export interface FlushContext {
@@ -64,6 +66,8 @@ export type FlushEvent =
 /** What `sendDesired` did: the fingerprint of the state now on the server. */
 export interface SendResult {
   readonly fingerprint: number;
+  /** Whether a message was written (false when the plan had nothing left to ask). */
+  readonly sent: boolean;
 }
 
 /** Which connection's gate to wait on. */
@@ -86,6 +90,7 @@ export const ZERO_FLUSH_STATS: FlushStats = Object.freeze({
   rateWaits: 0,
   messagesSent: 0,
   sendFailures: 0,
+  gateFailures: 0,
 });
 
 const count =
@@ -142,14 +147,18 @@ export const flushMachine = setup({
     countDuplicatePrevented: assign({ stats: count('duplicatesPrevented') }),
     countRateWait: assign({ stats: count('rateWaits') }),
     countSendFailure: assign({ stats: count('sendFailures') }),
+    countGateFailure: assign({ stats: count('gateFailures') }),
     recordSent: assign({
-      server: (_, params: { fingerprint: number }) => params.fingerprint,
-      stats: count('messagesSent'),
+      server: (_, params: SendResult) => params.fingerprint,
+      stats: ({ context }, params: SendResult) =>
+        params.sent ? { ...context.stats, messagesSent: context.stats.messagesSent + 1 } : context.stats,
     }),
   },
   delays: {
     /** How long a flush collects changes before it asks for a rate token. */
     debounce: 100,
+    /** Pause before asking a failing rate gate again. */
+    gateRetry: 1_000,
   },
 }).createMachine({
   id: 'flush',
@@ -203,7 +212,6 @@ export const flushMachine = setup({
             actions: 'countDuplicatePrevented',
             description: 'The changes cancelled out: nothing is sent and no rate token is spent.',
           },
-          // Upbit has no unsubscribe and refuses an empty request: the connection lingers, then closes.
           {
             guard: 'wantsNothing',
             target: 'idle',
@@ -239,21 +247,24 @@ export const flushMachine = setup({
           invoke: {
             src: 'acquireSendToken',
             input: ({ context }) => ({ kind: context.kind }),
-            // Changes kept coming while the flush waited: check again before anything goes out.
             onDone: [
               { guard: 'isInSync', target: '#flush.idle', actions: 'countDuplicatePrevented' },
               { guard: 'wantsNothing', target: '#flush.idle' },
               { target: '#flush.sending' },
             ],
-            // The gate was closed under us: go round through the debounce rather than spin.
             onError: {
-              target: '#flush.debouncing',
-              description: 'The gate was closed under the flush: go round through the debounce rather than spin.',
+              target: 'gateFailed',
+              actions: 'countGateFailure',
+              description: 'The gate failed (a shared store out of reach, say): pause, then ask again; never spin.',
             },
           },
           on: {
             'link.down': { target: 'awaitingLink', actions: 'markLinkDown' },
           },
+        },
+        gateFailed: {
+          description: 'The rate gate failed: waits `gateRetry`, then asks it again. Changes are still absorbed.',
+          after: { gateRetry: 'checkingLink' },
         },
       },
     },

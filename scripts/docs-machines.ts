@@ -93,6 +93,7 @@ export const MACHINE_DOCS: readonly MachineDoc[] = [
     },
     delays: {
       debounce: { text: 'How long a flush collects changes before it asks for a rate token.', option: 'debounceMs' },
+      gateRetry: { text: 'Pause before asking a rate gate that failed (not a cancelled wait) again: 1 s, so a broken gate never spins.' },
     },
   },
 ];

@@ -24,7 +24,9 @@ export type ErrorCode =
   /** A rate-gate wait was cancelled because its caller no longer needs it. */
   | 'ERR_ABORTED'
   /** A WebSocket could not be opened (refused upgrade with an HTTP status, network failure) or is not open. */
-  | 'ERR_LINK';
+  | 'ERR_LINK'
+  /** A rate gate failed to grant (a shared store out of reach, say); the flush asks again after a pause. */
+  | 'ERR_GATE';
 
 export class UpstateError extends Error {
   override name = 'UpstateError';

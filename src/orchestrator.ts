@@ -4,7 +4,7 @@ import { type Actor, type AnyActorRef, createActor, fromPromise } from 'xstate';
 import { backoffDelay, connectionMachine, type ConnectionContext, type ConnectionStats } from '../machines/connection.machine.js';
 import { flushMachine, ZERO_FLUSH_STATS, type FlushContext, type FlushStats, type SendInput, type SendResult } from '../machines/flush.machine.js';
 import { orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
-import { SpecError, UpbitError, UpstateError } from './errors.js';
+import { OptionError, SpecError, UpbitError, UpstateError } from './errors.js';
 import { type OrchestratorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { encodeRequest } from './protocol/upbit/encode.js';
 import { createToken } from './protocol/upbit/jwt.js';
@@ -203,17 +203,44 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   /**
-   * Resolves once every connection's server-side subscription equals the desired state and no
-   * flush is pending (at once if that is already so). Rejects if a connection that has something
-   * to carry is refused its credentials, or when the orchestrator closes.
+   * Resolves once the latest desired state has been written to every socket that has something
+   * to carry and no flush is pending (at once if that is already so). Upbit is silent on success,
+   * so "written" is as far as a client can know. Rejects with `ERR_AUTH` if a connection that has
+   * something to carry is refused its credentials, `ERR_CLOSED` when the orchestrator closes, and
+   * `ERR_ABORTED` when `signal` aborts (a link that cannot reconnect never settles: bound the wait).
    */
-  settled(): Promise<void> {
+  settled(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(abortedError());
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject };
+      const onAbort = (): void => {
+        this.#waiters.delete(waiter);
+        reject(abortedError());
+      };
+      const waiter = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (error: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
       this.#checkSettled();
     });
+  }
+
+  /**
+   * Tries again a connection that stopped on refused credentials (`authFailed`), for example
+   * once the key has been given the missing permission. Does nothing to other connections.
+   */
+  retry(kind: ConnectionKind = 'private'): void {
+    this.#assertOpen();
+    this.actor.send({ type: 'connection.retry', kind });
   }
 
   /** The seed's metrics and more, summed over connections, with a report per connection. */
@@ -282,7 +309,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       kind,
       link,
       messageGate:
-        this.#options.messageGate?.(kind) ??
+        customGate(this.#options.messageGate, kind) ??
         upbitMessageGate({
           perSecond: this.#options.limits.messagesPerSecond,
           perMinute: this.#options.limits.messagesPerMinute,
@@ -324,8 +351,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         watchLink: watchLinkActor(socket.link),
         flush: flushMachine.provide({
           actors: {
-            acquireSendToken: fromPromise(({ signal }) => socket.messageGate.acquire(signal)),
-            sendDesired: fromPromise<SendResult, SendInput>(({ input }) => this.#send(socket, input)),
+            acquireSendToken: fromPromise(({ signal }) => this.#acquire(socket, signal)),
+            sendDesired: fromPromise<SendResult, SendInput>(({ input, signal }) => this.#send(socket, input, signal)),
           },
           delays: { debounce: opts.debounceMs },
         }),
@@ -341,22 +368,42 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     });
   }
 
-  /** Reads the desired state now, at send time, and writes it as one request. */
-  async #send(socket: Socket, input: SendInput): Promise<SendResult> {
+  /** Waits on the message gate; a gate that fails (not a cancelled wait) is reported, then retried by the flush. */
+  async #acquire(socket: Socket, signal: AbortSignal): Promise<void> {
+    try {
+      await socket.messageGate.acquire(signal);
+    } catch (error) {
+      if (!signal.aborted) {
+        this.#report(
+          error instanceof UpstateError
+            ? error
+            : new UpstateError('ERR_GATE', `The ${socket.kind} message gate failed: ${String(error)}`, { cause: error }),
+        );
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Reads the desired state now, at send time, and writes it as one request. `signal` aborts when
+   * the flush leaves `sending` (the link dropped): what the write did then no longer counts.
+   */
+  async #send(socket: Socket, input: SendInput, signal: AbortSignal): Promise<SendResult> {
     const desired = this.#registry.snapshot(socket.kind);
     const fields = planRequest(desired, socket.acknowledged);
     // Upbit refuses an empty request and has no unsubscribe: an empty state is left to the linger.
-    if (desired.fingerprint === EMPTY_FINGERPRINT) return { fingerprint: input.server };
+    if (desired.fingerprint === EMPTY_FINGERPRINT) return { fingerprint: input.server, sent: false };
     // Nothing left to ask: the server already delivered every snapshot-only entry wanted.
     if (fields.length === 0) {
       socket.acknowledged = desired;
-      return { fingerprint: desired.fingerprint };
+      return { fingerprint: desired.fingerprint, sent: false };
     }
     const text = encodeRequest({ ticket: randomUUID(), fields, format: this.#options.format });
     await socket.link.send(text);
+    if (signal.aborted) throw new UpstateError('ERR_ABORTED', 'The link dropped during the send');
     socket.acknowledged = desired;
     this.#options.logger.debug({ kind: socket.kind, fields: fields.length, version: desired.version }, 'upstate: subscription sent');
-    return { fingerprint: desired.fingerprint };
+    return { fingerprint: desired.fingerprint, sent: true };
   }
 
   #add(id: string, specs: ReturnType<typeof normalizeSpecs>, handler: (message: UpbitMessage) => void): void {
@@ -399,17 +446,19 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         const previous = link;
         link = nextLink;
         flushState = nextFlush;
-        if (isOpen && !wasOpen) this.emit('open', kind);
-        if (wasOpen && !isOpen) this.emit('close', kind);
-        if (nextLink === 'backoff' && previous !== 'backoff') this.emit('reconnecting', kind, c.context.attempt);
+        if (isOpen && !wasOpen) this.#emitSafely('open', kind);
+        if (wasOpen && !isOpen) this.#emitSafely('close', kind);
+        // A 418 block is a (long) wait before the next attempt too.
+        const waiting = nextLink === 'backoff' || nextLink === 'blocked';
+        if (waiting && previous !== nextLink) this.#emitSafely('reconnecting', kind, c.context.attempt);
         if (nextLink === 'authFailed' && previous !== 'authFailed') {
           this.#report(new UpstateError('ERR_AUTH', `The ${kind} endpoint refused the credentials (${c.context.lastError ?? 'unknown'})`));
         }
-        this.emit('state', kind, nextLink, nextFlush);
+        this.#emitSafely('state', kind, nextLink, nextFlush);
       }
       if (f.context.stats.messagesSent !== sent) {
         sent = f.context.stats.messagesSent;
-        this.emit('flush', kind, sent);
+        this.#emitSafely('flush', kind, sent);
       }
       this.#checkSettled();
     };
@@ -440,10 +489,24 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#waiters.clear();
   }
 
+  /**
+   * Emits from inside an actor observer, where a throw would become an uncaught exception and
+   * cut the observer short: a listener that throws is reported as `ERR_HANDLER` instead.
+   */
+  #emitSafely<E extends keyof OrchestratorEvents>(event: E, ...args: EventEmitter.ArgumentMap<OrchestratorEvents>[Extract<E, keyof OrchestratorEvents>]): void {
+    try {
+      this.emit(event, ...args);
+    } catch (cause) {
+      const error = new UpstateError('ERR_HANDLER', `A listener of '${String(event)}' threw`, { cause });
+      if (event === 'error') this.#options.logger.error({ code: error.code, err: String(cause) }, 'upstate: an error listener threw');
+      else this.#report(error);
+    }
+  }
+
   #report(error: UpstateError): void {
     this.#options.logger.error({ code: error.code, err: error.message }, 'upstate: error');
     // An unheard 'error' must not crash the host: emit only when someone listens.
-    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.listenerCount('error') > 0) this.#emitSafely('error', error);
   }
 
   #assertOpen(): void {
@@ -451,10 +514,24 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 }
 
+/** The caller's gate for `kind`, checked: a factory that returns no gate is an option error. */
+function customGate(factory: ((kind: ConnectionKind) => RateGate) | undefined, kind: ConnectionKind): RateGate | undefined {
+  if (factory === undefined) return undefined;
+  const gate = factory(kind);
+  if (typeof gate !== 'object' || gate === null || typeof gate.acquire !== 'function') {
+    throw new OptionError('messageGate', gate, `a function returning a RateGate (with acquire()) for '${kind}'`);
+  }
+  return gate;
+}
+
 function assertHandler(handler: unknown): void {
   if (typeof handler !== 'function') {
     throw new UpstateError('ERR_SPEC', `Expected \`handler\` to be a function, got ${typeof handler}`);
   }
+}
+
+function abortedError(): UpstateError {
+  return new UpstateError('ERR_ABORTED', 'settled() was aborted before the connections settled');
 }
 
 function closedError(): UpstateError {

@@ -93,6 +93,11 @@ function normalizeAt(spec: unknown, at: string): NormalizedSpec {
   const level = checkLevel(spec.level, type, at);
   const depth = checkDepth(spec.depth, type, at);
   const parsed = checkCodes(spec.codes, type, depth, at);
+  // Upbit groups prices only on KRW markets; elsewhere it answers a level with an error frame.
+  const foreign = level === 0 ? undefined : parsed.codes.findIndex((code) => !code.startsWith('KRW-'));
+  if (foreign !== undefined && foreign >= 0) {
+    throw new SpecError(`${at}codes[${foreign}]`, parsed.codes[foreign], 'must be a KRW market when `level` is set (Upbit groups prices on KRW markets only)');
+  }
   return Object.freeze({
     kind: connectionKindOf(type),
     type,

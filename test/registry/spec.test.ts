@@ -86,6 +86,7 @@ describe('normalizeSpec', () => {
       ['a negative level', { type: 'orderbook', codes: ['KRW-BTC'], level: -1 }, 'level', -1],
       ['a non-finite level', { type: 'orderbook', codes: ['KRW-BTC'], level: Number.NaN }, 'level', Number.NaN],
       ['a string level', { type: 'orderbook', codes: ['KRW-BTC'], level: '10000' }, 'level', '10000'],
+      ['a level on a non-KRW market', { type: 'orderbook', codes: ['KRW-BTC', 'BTC-ETH'], level: 10 }, 'codes[1]', 'BTC-ETH'],
       ['depth outside orderbook', { type: 'trade', codes: ['KRW-BTC'], depth: 5 }, 'depth', 5],
       ['an unsupported depth', { type: 'orderbook', codes: ['KRW-BTC'], depth: 10 }, 'depth', 10],
     ];
