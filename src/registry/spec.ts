@@ -18,6 +18,10 @@ import {
  * - `include` (default): the current value first, then every update.
  * - `only`: the current value once, then nothing (`isOnlySnapshot`).
  * - `exclude`: updates only (`isOnlyRealtime`).
+ *
+ * Joining a stream that already flows for someone else, the current value comes from the
+ * orchestrator's last-value cache (`cacheTypes`: ticker and orderbook by default). For a type not
+ * cached, `include` starts with the next update, and `only` takes the next message as its value.
  */
 export type SnapshotMode = 'include' | 'only' | 'exclude';
 
