@@ -1,6 +1,11 @@
 /**
  * The private endpoint's handshake check: `Authorization: Bearer <JWT>` signed with a known key
- * pair (https://docs.upbit.com/kr/reference/auth), and a nonce never seen before for that key.
+ * pair (https://docs.upbit.com/kr/reference/auth), and a nonce not seen recently for that key.
+ *
+ * Upbit's tokens carry no timestamp, so there is no age after which a nonce could be forgotten
+ * safely. The rule instead: a nonce is refused while it is among the last `keepNonces` nonces
+ * accepted for its access key. Only a token that verifies is remembered, so only the key's holder
+ * can push an old nonce out, and the memory is bounded by keys × `keepNonces`.
  */
 import type { UpbitCredentials } from '../protocol/upbit/jwt.js';
 import { verifyToken } from '../protocol/upbit/jwt.js';
@@ -11,10 +16,13 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 export class PrivateAuth {
   private readonly secrets: ReadonlyMap<string, string>;
-  /** `accessKey\nnonce` of every token accepted so far. */
-  private readonly usedNonces = new Set<string>();
+  /** Per access key, the most recent accepted nonces, oldest first (a `Set` keeps insertion order). */
+  private readonly usedNonces = new Map<string, Set<string>>();
 
-  constructor(credentials: readonly UpbitCredentials[]) {
+  constructor(
+    credentials: readonly UpbitCredentials[],
+    private readonly keepNonces: number,
+  ) {
     this.secrets = new Map(credentials.map(({ accessKey, secretKey }) => [accessKey, secretKey]));
   }
 
@@ -25,9 +33,14 @@ export class PrivateAuth {
     if (token === undefined) return { ok: false, reason: 'Authorization is not a Bearer token' };
     const verified = verifyToken(token, (accessKey) => this.secrets.get(accessKey));
     if (!verified.ok) return { ok: false, reason: verified.reason };
-    const nonceKey = `${verified.accessKey}\n${verified.nonce}`;
-    if (this.usedNonces.has(nonceKey)) return { ok: false, reason: 'nonce already used' };
-    this.usedNonces.add(nonceKey);
+    let spent = this.usedNonces.get(verified.accessKey);
+    if (spent === undefined) {
+      spent = new Set();
+      this.usedNonces.set(verified.accessKey, spent);
+    }
+    if (spent.has(verified.nonce)) return { ok: false, reason: 'nonce already used' };
+    spent.add(verified.nonce);
+    if (spent.size > this.keepNonces) spent.delete(spent.values().next().value!);
     return { ok: true, accessKey: verified.accessKey };
   }
 

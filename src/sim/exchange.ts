@@ -92,13 +92,13 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
     super();
     this.options = options;
     this.markets = new MarketData(options.markets, options.seed, Date.now());
-    this.auth = new PrivateAuth(options.credentials);
+    this.auth = new PrivateAuth(options.credentials, options.keepNonces);
     this.gate = new UpgradeGate(options, this.auth);
     this.messageContext = {
       counters: this.counters,
       markets: this.markets,
       record: (record) => {
-        this.requests.push(record);
+        this.keep(record);
         this.emit('request', record);
       },
       end: (connection, code, reason, cause) => this.end(connection, code, reason, cause),
@@ -176,6 +176,13 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
   }
 
   // ─── Connections ─────────────────────────────────────────────────────────
+
+  /** Appends to `requests`, dropping the oldest beyond `keepRequests` so a long run stays bounded. */
+  private keep(record: RequestRecord): void {
+    if (this.options.keepRequests === 0) return;
+    this.requests.push(record);
+    if (this.requests.length > this.options.keepRequests) this.requests.shift();
+  }
 
   private accept(socket: WebSocket, request: IncomingMessage, decision: Extract<UpgradeDecision, { accept: true }>): void {
     if (this.closing !== undefined) {

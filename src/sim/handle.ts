@@ -161,7 +161,10 @@ export interface ExchangeHandle extends EventEmitter<ExchangeEvents> {
   /** `ws://host:port/websocket/v1/private`. */
   readonly privateUrl: string;
   readonly port: number;
-  /** Every client message received, in order. */
+  /**
+   * The most recent client messages received (`keepRequests` of them, 5 000 by default), oldest
+   * first. Listen to the `request` event to see every one.
+   */
   readonly requests: readonly RequestRecord[];
   /** Live counters (read them any time). */
   readonly counters: Readonly<ExchangeCounters>;

@@ -6,6 +6,9 @@
  * - data requests: 5 a second and 100 a minute, per connection.
  *
  * Only admitted events count: Upbit's guide says failed requests are not counted.
+ *
+ * Deliberately independent of the client's gate (src/rate/sliding-window.ts): the exchange polices
+ * that client, and a shared implementation would let one bug pass on both sides unnoticed.
  */
 
 /** At most `limit` admissions in any half-open window `(now - windowMs, now]`. */

@@ -68,6 +68,19 @@ export interface ExchangeOptions {
    * @default 'frame'
    */
   readonly authFailure?: AuthFailureMode;
+  /**
+   * How many client messages `handle.requests` keeps: the most recent ones, older ones are
+   * dropped (0 keeps none). The `request` event still reports every message.
+   * @default 5_000
+   */
+  readonly keepRequests?: number;
+  /**
+   * How many accepted JWT nonces are remembered per access key: a replayed token is refused until
+   * this many newer tokens of its key have been accepted. Upbit's tokens carry no timestamp, so a
+   * count bounds the memory instead of an age.
+   * @default 100_000
+   */
+  readonly keepNonces?: number;
 }
 
 /** Every option with its default applied; `limits` is `undefined` when disabled. */
@@ -81,6 +94,8 @@ export interface ResolvedExchangeOptions {
   readonly limits: Required<ExchangeLimits> | undefined;
   readonly credentials: readonly UpbitCredentials[];
   readonly authFailure: AuthFailureMode;
+  readonly keepRequests: number;
+  readonly keepNonces: number;
 }
 
 export const DEFAULT_LIMITS: Required<ExchangeLimits> = {
@@ -103,6 +118,8 @@ export function resolveOptions(options: ExchangeOptions = {}): ResolvedExchangeO
     idleTimeoutMs: 120_000,
     credentials: [] as readonly UpbitCredentials[],
     authFailure: 'frame' as AuthFailureMode,
+    keepRequests: 5_000,
+    keepNonces: 100_000,
     ...withoutUndefined(options),
   };
   expectInteger('port', resolved.port, 0, 65_535);
@@ -115,6 +132,8 @@ export function resolveOptions(options: ExchangeOptions = {}): ResolvedExchangeO
   if (resolved.authFailure !== 'http' && resolved.authFailure !== 'frame') {
     throw new OptionError('authFailure', resolved.authFailure, "'http' or 'frame'");
   }
+  expectInteger('keepRequests', resolved.keepRequests, 0, Number.MAX_SAFE_INTEGER);
+  expectInteger('keepNonces', resolved.keepNonces, 1, Number.MAX_SAFE_INTEGER);
   return { ...resolved, limits: resolveLimits(options.limits) };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { DEMO_USAGE, USAGE, WATCH_USAGE } from '../../src/cli/usage.js';
-import { SIM_USAGE } from '../../src/sim/cli.js';
+import { SIM_USAGE } from '../../src/cli/sim.js';
 import { captureIo } from './io.js';
 
 describe('upstate', () => {
@@ -53,8 +53,8 @@ describe('upstate', () => {
     [['watch', 'ticker', 'KRW-BTC', '--count', '0'], "upstate watch: --count expects a whole number from 1 to", WATCH_USAGE],
     [['watch', 'ticker', 'KRW-BTC', '--endpoint', 'http://x'], "upstate watch: --endpoint expects a ws:// or wss:// URL, got 'http://x'", WATCH_USAGE],
     [['watch', 'myOrder', '--endpoint', 'wss://api.upbit.com/websocket/v1/private'], 'upstate watch: myOrder on a real endpoint needs UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY', WATCH_USAGE],
-    [['sim', '--port', 'x'], 'upstate sim: Expected `--port` to be a whole number', SIM_USAGE],
-    [['sim', '--nope'], 'upstate sim: Expected `argv` to be options listed by --help', SIM_USAGE],
+    [['sim', '--port', 'x'], "upstate sim: --port expects a whole number from 0 to 65535, got 'x'", SIM_USAGE],
+    [['sim', '--nope'], "upstate sim: Unknown option '--nope'", SIM_USAGE],
   ])('%j: a one-line error, the usage, exit 2', async (argv, error, usage) => {
     const io = captureIo();
     expect(await main(argv, io)).toBe(2);

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createToken } from '../../src/protocol/upbit/jwt.js';
+import { createToken, type UpbitCredentials } from '../../src/protocol/upbit/jwt.js';
+import { PrivateAuth } from '../../src/sim/auth.js';
 import { bearer, connect, connectRefused, jsonOf } from './client.js';
 import { ALICE, BOB, exchange, nextEvent, requestsRecorded } from './fixtures.js';
 
@@ -71,6 +73,15 @@ describe('private endpoint authentication', () => {
     });
   });
 
+  it('remembers `keepNonces` nonces per key: an older one is accepted again', async () => {
+    const ex = await exchange({ credentials: [ALICE], authFailure: 'http', keepNonces: 1 });
+    await connect(ex.privateUrl, bearer(ALICE, { nonce: 'a' }));
+    expect((await connectRefused(ex.privateUrl, bearer(ALICE, { nonce: 'a' }))).status).toBe(401);
+    await connect(ex.privateUrl, bearer(ALICE, { nonce: 'b' }));
+    await connect(ex.privateUrl, bearer(ALICE, { nonce: 'a' }));
+    expect(ex.counters).toMatchObject({ connectionsAccepted: 3, connectionsRefused: 1 });
+  });
+
   it('takes no credentials at all on the public endpoint', async () => {
     const ex = await exchange();
     const connected = nextEvent(ex, 'connection');
@@ -122,5 +133,51 @@ describe('injected private events', () => {
     expect(wire).not.toHaveProperty('code');
     expect(wire).toMatchObject({ type: 'myAsset', assets, asset_uuid: injected.message.asset_uuid });
     expect(ex.injectMyAsset(BOB.accessKey).connectionIds).toEqual([]);
+  });
+});
+
+describe('spent nonces (PrivateAuth)', () => {
+  const header = (nonce: string, credentials: UpbitCredentials = ALICE) => `Bearer ${createToken(credentials, { nonce })}`;
+  const accepts = (auth: PrivateAuth, nonce: string, credentials: UpbitCredentials = ALICE) =>
+    auth.authenticate(header(nonce, credentials)).ok;
+
+  it('refuses a nonce among the last `keepNonces` of its key and forgets the oldest beyond them', () => {
+    const auth = new PrivateAuth([ALICE, BOB], 3);
+    for (const nonce of ['n1', 'n2', 'n3']) expect(auth.authenticate(header(nonce))).toEqual({ ok: true, accessKey: ALICE.accessKey });
+    expect(auth.authenticate(header('n1'))).toEqual({ ok: false, reason: 'nonce already used' });
+    // Another key's tokens never push ALICE's nonces out.
+    for (const nonce of ['b1', 'b2', 'b3', 'b4']) expect(accepts(auth, nonce, BOB)).toBe(true);
+    expect(accepts(auth, 'n1')).toBe(false);
+    // n4 pushes n1, the oldest, out; a refused reuse changes nothing.
+    expect(accepts(auth, 'n4')).toBe(true);
+    expect([accepts(auth, 'n2'), accepts(auth, 'n3'), accepts(auth, 'n4')]).toEqual([false, false, false]);
+    expect(accepts(auth, 'n1')).toBe(true);
+    expect(accepts(auth, 'n1')).toBe(false);
+  });
+
+  it('never remembers a token that fails verification', () => {
+    const auth = new PrivateAuth([ALICE], 1);
+    expect(auth.authenticate(header('n1', { accessKey: ALICE.accessKey, secretKey: 'wrong-secret' })).ok).toBe(false);
+    expect(accepts(auth, 'n1')).toBe(true);
+  });
+
+  it('agrees with the rule "refused iff among the last N accepted nonces of the key"', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.tuple(fc.boolean(), fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h')), { maxLength: 60 }),
+        (keepNonces, attempts) => {
+          const auth = new PrivateAuth([ALICE, BOB], keepNonces);
+          const accepted = new Map<string, string[]>([[ALICE.accessKey, []], [BOB.accessKey, []]]);
+          for (const [isBob, nonce] of attempts) {
+            const credentials = isBob ? BOB : ALICE;
+            const history = accepted.get(credentials.accessKey)!;
+            const expected = !history.slice(-keepNonces).includes(nonce);
+            expect(accepts(auth, nonce, credentials)).toBe(expected);
+            if (expected) history.push(nonce);
+          }
+        },
+      ),
+    );
   });
 });

@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import { UpstateError } from '../../src/errors.js';
 import { parseRequest } from '../../src/protocol/upbit/request.js';
 import { bearer, connect, connectRefused, jsonOf, request } from './client.js';
-import { ALICE, exchange, nextEvent, requestsRecorded } from './fixtures.js';
+import { ALICE, eventsOf, exchange, nextEvent, requestsRecorded } from './fixtures.js';
 
 const TICKER_BTC = { type: 'ticker', codes: ['KRW-BTC'] };
 
@@ -296,6 +296,27 @@ describe('the handle', () => {
     expect(ex.connections()).toEqual([
       expect.objectContaining({ id: 'c1', format: 'SIMPLE', subscription: expect.arrayContaining([expect.objectContaining({ type: 'ticker' })]) }),
     ]);
+  });
+
+  it('keeps only the most recent `keepRequests` messages in `requests`, and announces every one', async () => {
+    const ex = await exchange({ keepRequests: 2 });
+    const client = await connect(ex.url);
+    const announced = eventsOf(ex, 'request', 4);
+    for (const ticket of ['t1', 't2', 't3', 't4']) client.send([{ ticket }, { method: 'LIST_SUBSCRIPTIONS' }]);
+    const records = await announced;
+    expect(records.map(({ result }) => result)).toEqual(
+      ['t1', 't2', 't3', 't4'].map((ticket) => ({ ok: true, kind: 'list', ticket, format: undefined })),
+    );
+    expect(ex.requests).toEqual(records.slice(2));
+  });
+
+  it('keeps no messages with `keepRequests: 0`', async () => {
+    const ex = await exchange({ keepRequests: 0 });
+    const client = await connect(ex.url);
+    const announced = nextEvent(ex, 'request');
+    client.send('PING');
+    expect(await announced).toMatchObject({ text: 'PING' });
+    expect(ex.requests).toEqual([]);
   });
 
   it('emits close with the cause when a client leaves', async () => {

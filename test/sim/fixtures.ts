@@ -47,11 +47,14 @@ export function eventsOf<E extends keyof ExchangeEvents>(
   });
 }
 
-/** Resolves once the exchange has recorded `count` client messages in total. */
+/**
+ * Resolves once the exchange has recorded `count` client messages in total (counted, not read
+ * from `handle.requests`, which keeps only the most recent ones).
+ */
 export function requestsRecorded(handle: ExchangeHandle, count: number): Promise<void> {
   return new Promise((resolve) => {
     const check = (): void => {
-      if (handle.requests.length < count) return;
+      if (handle.counters.messagesReceived < count) return;
       handle.off('request', check);
       resolve();
     };

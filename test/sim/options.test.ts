@@ -15,6 +15,8 @@ describe('exchange options', () => {
       limits: { connectPerSecond: 5, connectWithOriginPer10Seconds: 1, messagesPerSecond: 5, messagesPerMinute: 100 },
       credentials: [],
       authFailure: 'frame',
+      keepRequests: 5_000,
+      keepNonces: 100_000,
     });
     expect(resolveOptions({ limits: false }).limits).toBeUndefined();
     expect(resolveOptions({ limits: { messagesPerSecond: 2 } }).limits).toEqual({ ...DEFAULT_LIMITS, messagesPerSecond: 2 });
@@ -35,6 +37,10 @@ describe('exchange options', () => {
     [{ credentials: [{ accessKey: 'a' }] }, 'credentials[0].secretKey'],
     [{ credentials: [{ secretKey: 's' }] }, 'credentials[0].accessKey'],
     [{ authFailure: 'close' }, 'authFailure'],
+    [{ keepRequests: -1 }, 'keepRequests'],
+    [{ keepRequests: 1.5 }, 'keepRequests'],
+    [{ keepNonces: 0 }, 'keepNonces'],
+    [{ keepNonces: Number.POSITIVE_INFINITY }, 'keepNonces'],
   ])('rejects %j naming `%s`', (options, option) => {
     const attempt = () => resolveOptions(options as never);
     expect(attempt).toThrow(OptionError);

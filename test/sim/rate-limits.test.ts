@@ -76,7 +76,7 @@ describe('connection requests', () => {
 
 /** Sends `count` messages and waits until the exchange has recorded them all. */
 async function sendAndWait(ex: Awaited<ReturnType<typeof exchange>>, client: TestClient, messages: readonly unknown[]): Promise<void> {
-  const target = ex.requests.length + messages.length;
+  const target = ex.counters.messagesReceived + messages.length;
   for (const message of messages) client.send(message);
   await requestsRecorded(ex, target);
 }
