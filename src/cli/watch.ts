@@ -105,8 +105,13 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (isUsageError(error)) return usageFailure(io, 'watch', error, WATCH_USAGE);
     throw error;
   }
-  const exchange =
-    options.endpoint === undefined ? await startExchange({ credentials: credentials ? [credentials] : [] }) : undefined;
+  let exchange: ExchangeHandle | undefined;
+  try {
+    exchange = options.endpoint === undefined ? await startExchange({ credentials: credentials ? [credentials] : [] }) : undefined;
+  } catch (error) {
+    await inspection.close();
+    throw error;
+  }
   const url = options.endpoint ?? (options.kind === 'private' ? exchange!.privateUrl : exchange!.url);
   const upbit = createOrchestrator({
     endpoints: options.kind === 'private' ? { private: url } : { public: url },
