@@ -1,110 +1,54 @@
 /**
  * Router hot path: 1 000 000 decoded frames to 1 000 subscribers over 200 codes, next to the floor
- * (a plain `Map` lookup + loop making the same deliveries). Rounds of both are interleaved, so
- * both see the same machine; the table shows medians and the ratio router/floor.
+ * (a plain `Map` lookup + loop making the same deliveries, with the same handlers and frames).
+ * Each scenario runs in a fresh process (see `router-scenario.ts`), where rounds of every side
+ * are interleaved in rotating order after warm-up rounds. The table shows median times, and the
+ * median and spread (min–max) of the per-round ratios to the floor. The floor-again row is pure
+ * measurement noise, the yardstick for reading the others; the cacheTypes: [] row is the router
+ * without its last-value cache (the default caches tickers, so the router row pays for it).
  */
-import type { TickerMessage, UpbitMessage } from '../src/protocol/upbit/types.js';
-import { normalizeSpec } from '../src/registry/index.js';
-import { Router } from '../src/router/index.js';
-import { formatNumber, median, pick, printTable, prng, time } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { formatNumber, median, printTable } from './harness.js';
+import { CODES, FRAMES, ratios, ROUNDS, SCENARIOS, SIDES, SUBSCRIBERS, type ScenarioResult, type SideName } from './router-scenario.js';
 
-const FRAMES = 1_000_000;
-const SUBSCRIBERS = 1_000;
-const CODES = Array.from({ length: 200 }, (_, i) => `KRW-C${i}`);
-const ROUNDS = 7;
-/** Distinct decoded frames, routed over and over (a million distinct objects would measure the GC). */
-const POOL = 10_000;
+const SCENARIO_FILE = fileURLToPath(new URL('./router-scenario.ts', import.meta.url));
+const LABELS: Record<SideName, string> = { floor: 'floor', again: 'floor again', router: 'router', uncached: 'router, cacheTypes: []' };
 
-interface Scenario {
-  readonly name: string;
-  readonly codesPerSubscriber: number;
+/** Runs scenario `index` in a fresh node, with this process's loader flags (tsx). */
+function runScenario(index: number): ScenarioResult {
+  const child = spawnSync(process.execPath, [...process.execArgv, SCENARIO_FILE, String(index)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  if (child.status !== 0) throw new Error(`router bench: scenario ${index} failed (${child.error?.message ?? `exit ${child.status}`})`);
+  return JSON.parse(child.stdout) as ScenarioResult;
 }
 
-const SCENARIOS: readonly Scenario[] = [
-  { name: '5 codes each', codesPerSubscriber: 5 },
-  { name: '1 code each', codesPerSubscriber: 1 },
-];
-
-/** What every handler does: touch the frame, so the call cannot be optimised away. */
-let sink = 0;
-function makeHandler(): (message: UpbitMessage) => void {
-  return (message) => {
-    sink += (message as TickerMessage).trade_price;
-  };
-}
-
-function measure({ name, codesPerSubscriber }: Scenario): string[][] {
-  const random = prng(7);
-  const router = new Router();
-  const floor = new Map<string, ((message: UpbitMessage) => void)[]>();
-  for (let s = 0; s < SUBSCRIBERS; s++) {
-    const handler = makeHandler();
-    const codes = pick(CODES, codesPerSubscriber, random);
-    router.add(`s${s}`, [normalizeSpec({ type: 'ticker', codes })], handler);
-    for (const code of codes) {
-      let handlers = floor.get(code);
-      if (handlers === undefined) floor.set(code, (handlers = []));
-      handlers.push(handler);
-    }
-  }
-  const pool: TickerMessage[] = Array.from({ length: POOL }, (_, i) => ({
-    type: 'ticker',
-    code: CODES[Math.floor(random() * CODES.length)]!,
-    stream_type: 'REALTIME',
-    timestamp: i,
-    trade_price: 1,
-  })) as TickerMessage[];
-
-  const runFloor = (): number => {
-    let deliveries = 0;
-    for (let f = 0; f < FRAMES; f++) {
-      const message = pool[f % POOL]!;
-      const handlers = floor.get(message.code);
-      if (handlers === undefined) continue;
-      for (let i = 0; i < handlers.length; i++) handlers[i]!(message);
-      deliveries += handlers.length;
-    }
-    return deliveries;
-  };
-  const runRouter = (): number => {
-    let deliveries = 0;
-    for (let f = 0; f < FRAMES; f++) deliveries += router.route(pool[f % POOL]!);
-    return deliveries;
-  };
-
-  let floorDeliveries = runFloor(); // warm-up
-  let routerDeliveries = runRouter();
-  if (floorDeliveries !== routerDeliveries) throw new Error(`router bench: ${routerDeliveries} deliveries, floor ${floorDeliveries}`);
-  const floorTimes: number[] = [];
-  const routerTimes: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    // Alternate which goes first, so neither always runs on a warmer (or more tired) machine.
-    const order = round % 2 === 0 ? ['floor', 'router'] : ['router', 'floor'];
-    for (const which of order) {
-      if (which === 'floor') floorTimes.push(time(() => (floorDeliveries = runFloor())));
-      else routerTimes.push(time(() => (routerDeliveries = runRouter())));
-    }
-  }
-  const floorMs = median(floorTimes);
-  const routerMs = median(routerTimes);
-  const perFrame = routerDeliveries / FRAMES;
-  const row = (label: string, ms: number): string[] => [
-    `${name}: ${label}`,
-    formatNumber(perFrame, 1),
-    formatNumber(FRAMES / (ms / 1000)),
-    formatNumber(routerDeliveries / (ms / 1000)),
-    formatNumber((ms * 1e6) / FRAMES, 0),
-    formatNumber(ms, 1),
-  ];
-  return [row('floor', floorMs), [...row('router', routerMs), `${formatNumber(routerMs / floorMs, 3)}`]];
+function rowsOf(result: ScenarioResult): string[][] {
+  const perFrame = result.deliveries / FRAMES;
+  return SIDES.map((side) => {
+    const ms = median(result.times[side]);
+    const cells = [
+      `${result.name}: ${LABELS[side]}`,
+      formatNumber(perFrame, 1),
+      formatNumber(FRAMES / (ms / 1000)),
+      formatNumber(result.deliveries / (ms / 1000)),
+      formatNumber((ms * 1e6) / FRAMES, 1),
+      formatNumber(ms, 1),
+    ];
+    if (side === 'floor') return [...cells, '', ''];
+    const ratio = ratios(result, side);
+    return [...cells, formatNumber(ratio.median, 3), `${formatNumber(ratio.min, 3)}–${formatNumber(ratio.max, 3)}`];
+  });
 }
 
 export function run(): void {
-  const rows = SCENARIOS.flatMap(measure);
+  const results = SCENARIOS.map((_, index) => runScenario(index));
   printTable(
-    `Router: ${formatNumber(FRAMES)} ticker frames → ${formatNumber(SUBSCRIBERS)} subscribers over ${CODES.length} codes (median of ${ROUNDS} interleaved rounds)`,
-    ['run', 'deliveries/frame', 'frames/s', 'deliveries/s', 'ns/frame', 'ms', 'router/floor'],
-    rows.map((row) => (row.length === 6 ? [...row, ''] : row)),
+    `Router: ${formatNumber(FRAMES)} ticker frames → ${formatNumber(SUBSCRIBERS)} subscribers over ${CODES.length} codes (medians of ${ROUNDS} interleaved rounds, one process per scenario)`,
+    ['run', 'deliveries/frame', 'frames/s', 'deliveries/s', 'ns/frame', 'ms', '÷ floor', 'min–max'],
+    results.flatMap(rowsOf),
   );
-  if (sink === -1) console.log(sink); // keeps `sink` observable
 }

@@ -15,8 +15,8 @@ export function ticker(code: string, stream_type: StreamType = 'REALTIME', trade
   return { type: 'ticker', code, stream_type, timestamp: 0, trade_price } as TickerMessage;
 }
 
-export function trade(code: string, stream_type: StreamType = 'REALTIME'): TradeMessage {
-  return { type: 'trade', code, stream_type, timestamp: 0, sequential_id: 1 } as TradeMessage;
+export function trade(code: string, stream_type: StreamType = 'REALTIME', sequential_id = 1): TradeMessage {
+  return { type: 'trade', code, stream_type, timestamp: 0, sequential_id } as TradeMessage;
 }
 
 export function candle(type: CandleType, code: string, stream_type: StreamType = 'REALTIME'): CandleMessage {

@@ -50,7 +50,11 @@ const stepsArbitrary: fc.Arbitrary<Step[]> = fc.array(
   { maxLength: 40 },
 );
 
-/** Who should get `frame`, and with how many orderbook levels, computed from the specs alone. */
+/**
+ * Who should get `frame`, and with how many orderbook levels, computed from the specs alone.
+ * `include` takes every frame, `exclude` only REALTIME ones, and `only` exactly one: the first
+ * frame of its (type, code, level), whatever its stream type (`served` remembers who had theirs).
+ */
 function naiveDeliveries(
   live: ReadonlyMap<string, readonly NormalizedSpec[]>,
   served: Set<string>,
@@ -69,10 +73,10 @@ function naiveDeliveries(
     const snapshot = matching.some((spec) => spec.snapshot !== 'exclude');
     const realtime = matching.some((spec) => spec.snapshot !== 'only');
     const servedKey = `${ownerId} ${frame.type} ${frame.code} ${level}`;
-    const admits =
-      frame.stream_type === 'SNAPSHOT' ? snapshot && (realtime || !served.has(servedKey)) : realtime;
+    const waiting = !realtime && !served.has(servedKey);
+    const admits = waiting || (realtime && (frame.stream_type === 'REALTIME' || snapshot));
     if (!admits) continue;
-    if (!realtime) served.add(servedKey);
+    if (waiting) served.add(servedKey);
     const depth = Math.max(...matching.map((spec) => spec.depth));
     expected.set(
       ownerId,

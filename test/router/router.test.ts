@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OptionError, type UpstateError } from '../../src/errors.js';
-import type { OrderbookMessage, UpbitMessage } from '../../src/protocol/upbit/types.js';
+import type { OrderbookMessage, TickerMessage, TradeMessage, UpbitMessage } from '../../src/protocol/upbit/types.js';
 import { normalizeSpec, type Spec } from '../../src/registry/index.js';
 import { Router, type RouterOptions } from '../../src/router/index.js';
 import { candle, myAsset, myOrder, orderbook, ticker, trade } from './messages.js';
@@ -141,18 +141,89 @@ describe('Router', () => {
   });
 
   describe('stream preferences', () => {
-    it('gives snapshot-only subscribers the first SNAPSHOT and then nothing more', () => {
+    /** Trade frames told apart by `sequential_id`. */
+    const trades = (inbox: readonly UpbitMessage[]) => inbox.map((m) => [m.code, m.stream_type, (m as TradeMessage).sequential_id]);
+
+    it('gives a snapshot-only subscriber of a new stream its SNAPSHOT and then nothing more', () => {
       const { router, subscribe } = setup({ cacheTypes: [] });
+      const both = subscribe('both', { type: 'ticker', codes: ['KRW-BTC'] });
       const once = subscribe('once', { type: 'ticker', codes: ['KRW-BTC', 'KRW-ETH'], snapshot: 'only' });
-      router.route(ticker('KRW-BTC', 'REALTIME'));
-      router.route(ticker('KRW-BTC', 'SNAPSHOT', 1));
-      router.route(ticker('KRW-BTC', 'REALTIME'));
-      router.route(ticker('KRW-BTC', 'SNAPSHOT', 2));
-      router.route(ticker('KRW-ETH', 'SNAPSHOT', 3));
-      expect(once.map((m) => [m.code, (m as { trade_price: number }).trade_price])).toEqual([
-        ['KRW-BTC', 1],
-        ['KRW-ETH', 3],
+      expect(router.route(ticker('KRW-BTC', 'SNAPSHOT', 1))).toBe(2);
+      expect(router.route(ticker('KRW-BTC', 'REALTIME', 2))).toBe(1);
+      router.route(ticker('KRW-BTC', 'SNAPSHOT', 3));
+      router.route(ticker('KRW-ETH', 'SNAPSHOT', 4));
+      router.route(ticker('KRW-ETH', 'REALTIME', 5));
+      expect(once.map((m) => [m.code, m.stream_type, (m as TickerMessage).trade_price])).toEqual([
+        ['KRW-BTC', 'SNAPSHOT', 1],
+        ['KRW-ETH', 'SNAPSHOT', 4],
       ]);
+      expect(both).toHaveLength(3);
+    });
+
+    it('gives a snapshot-only joiner of an uncached stream already flowing its first REALTIME frame, then nothing', () => {
+      const { router, subscribe } = setup();
+      const live = subscribe('live', { type: 'trade', codes: ['KRW-BTC'] });
+      router.route(trade('KRW-BTC', 'SNAPSHOT', 1));
+      router.route(trade('KRW-BTC', 'REALTIME', 2));
+      // The registry sends this stream realtime-only from now on: no SNAPSHOT comes for the joiner.
+      const once = subscribe('once', { type: 'trade', codes: ['KRW-BTC'], snapshot: 'only' });
+      expect(router.route(trade('KRW-BTC', 'REALTIME', 3))).toBe(2);
+      expect(router.route(trade('KRW-BTC', 'REALTIME', 4))).toBe(1);
+      router.route(trade('KRW-BTC', 'SNAPSHOT', 5));
+      expect(trades(once)).toEqual([['KRW-BTC', 'REALTIME', 3]]);
+      expect(trades(live).map(([, , id]) => id)).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('serves snapshot-only candles the same way, per code', () => {
+      const { router, subscribe } = setup();
+      subscribe('chart', { type: 'candle.1m', codes: ['KRW-BTC', 'KRW-ETH'], snapshot: 'exclude' });
+      router.route(candle('candle.1m', 'KRW-BTC'));
+      const once = subscribe('once', { type: 'candle.1m', codes: ['KRW-BTC', 'KRW-ETH'], snapshot: 'only' });
+      router.route(candle('candle.1m', 'KRW-ETH'));
+      router.route(candle('candle.1m', 'KRW-BTC'));
+      router.route(candle('candle.1m', 'KRW-ETH'));
+      router.route(candle('candle.1m', 'KRW-BTC'));
+      expect(once.map((m) => m.code)).toEqual(['KRW-ETH', 'KRW-BTC']);
+    });
+
+    it('cuts the one book a waiting snapshot-only subscriber gets to its depth', () => {
+      const { router, subscribe } = setup({ cacheTypes: [] });
+      subscribe('full', { type: 'orderbook', codes: ['KRW-BTC'], snapshot: 'exclude' });
+      const once = subscribe('once', { type: 'orderbook', codes: ['KRW-BTC.5'], snapshot: 'only' });
+      expect(router.route(orderbook('KRW-BTC'))).toBe(2);
+      expect(router.route(orderbook('KRW-BTC'))).toBe(1);
+      expect(once).toHaveLength(1);
+      expect((once[0] as OrderbookMessage).orderbook_units).toHaveLength(5);
+    });
+
+    it('keeps a served snapshot-only route served when its owner is re-added with the same handler', () => {
+      const router = new Router({ cacheTypes: [] });
+      const handler = vi.fn();
+      const only = normalizeSpec({ type: 'trade', codes: ['KRW-BTC'], snapshot: 'only' });
+      router.add('once', [only], handler);
+      router.route(trade('KRW-BTC', 'REALTIME', 1));
+      router.add('once', [only, normalizeSpec({ type: 'trade', codes: ['KRW-ETH'], snapshot: 'only' })], handler);
+      router.route(trade('KRW-BTC', 'REALTIME', 2));
+      router.route(trade('KRW-ETH', 'REALTIME', 3));
+      expect(handler.mock.calls.map(([m]) => (m as TradeMessage).sequential_id)).toEqual([1, 3]);
+      // A new handler starts afresh: it waits for its one message again.
+      const fresh = vi.fn();
+      router.add('once', [only], fresh);
+      router.route(trade('KRW-BTC', 'REALTIME', 4));
+      router.route(trade('KRW-BTC', 'REALTIME', 5));
+      expect(fresh.mock.calls.map(([m]) => (m as TradeMessage).sequential_id)).toEqual([4]);
+    });
+
+    it('gives a snapshot-only subscriber added during a delivery the next frame, not that one', () => {
+      const { router, subscribe } = setup({ cacheTypes: [] });
+      let once: UpbitMessage[] = [];
+      router.add('host', [normalizeSpec({ type: 'trade', codes: ['KRW-BTC'] })], () => {
+        if (once.length === 0 && !router.has('once')) once = subscribe('once', { type: 'trade', codes: ['KRW-BTC'], snapshot: 'only' });
+      });
+      router.route(trade('KRW-BTC', 'REALTIME', 1));
+      router.route(trade('KRW-BTC', 'REALTIME', 2));
+      router.route(trade('KRW-BTC', 'REALTIME', 3));
+      expect(trades(once)).toEqual([['KRW-BTC', 'REALTIME', 2]]);
     });
 
     it('never shows SNAPSHOT frames to realtime-only subscribers', () => {
@@ -189,6 +260,48 @@ describe('Router', () => {
       expect(error.code).toBe('ERR_HANDLER');
       expect(error.cause).toBe(failure);
       expect(error.message).toContain('faulty');
+    });
+
+    it('does not stop the loop: neighbours, the last handler and cut-book handlers are each reported as themselves', () => {
+      const onError = vi.fn<(error: UpstateError, ownerId: string) => void>();
+      const router = new Router({ onError });
+      const calls: string[] = [];
+      const add = (ownerId: string, throws: boolean, codes = ['KRW-BTC']) =>
+        router.add(ownerId, [normalizeSpec({ type: 'orderbook', codes })], () => {
+          calls.push(ownerId);
+          if (throws) throw new Error(ownerId);
+        });
+      add('first', true);
+      add('second', true);
+      add('quiet', false);
+      add('cut', true, ['KRW-BTC.5']);
+      add('also-cut', false, ['KRW-BTC.5']);
+      add('last', true);
+      expect(router.route(orderbook('KRW-BTC'))).toBe(6);
+      expect(router.route(orderbook('KRW-BTC'))).toBe(6);
+      expect(calls).toEqual([...['first', 'second', 'quiet', 'last', 'cut', 'also-cut'], ...['first', 'second', 'quiet', 'last', 'cut', 'also-cut']]);
+      expect(onError.mock.calls.map(([error, ownerId]) => [ownerId, (error.cause as Error).message])).toEqual([
+        ['first', 'first'],
+        ['second', 'second'],
+        ['last', 'last'],
+        ['cut', 'cut'],
+      ]);
+      expect(router.deliveries).toBe(12);
+    });
+
+    it('is reported as itself when it changed the subscriptions before throwing', () => {
+      const onError = vi.fn<(error: UpstateError, ownerId: string) => void>();
+      const router = new Router({ onError });
+      const specs = [normalizeSpec({ type: 'ticker', codes: ['KRW-BTC'] })];
+      const first = vi.fn();
+      router.add('first', specs, first);
+      router.add('changer', specs, () => {
+        router.remove('first');
+        throw new Error('after the change');
+      });
+      expect(router.route(ticker('KRW-BTC'))).toBe(2);
+      expect(first).toHaveBeenCalledTimes(1);
+      expect(onError.mock.calls.map(([, ownerId]) => ownerId)).toEqual(['changer']);
     });
 
     it('is reported again after its owner is added with a new handler', () => {
@@ -273,6 +386,31 @@ describe('Router', () => {
       await microtasks();
       router.route(ticker('KRW-BTC', 'SNAPSHOT'));
       expect(once).toEqual([cached]);
+    });
+
+    it('gives a snapshot-only joiner a live frame that beats the cached one, and only that', async () => {
+      const { router, subscribe } = setup();
+      subscribe('early', { type: 'ticker', codes: ['KRW-BTC'] });
+      router.route(ticker('KRW-BTC', 'REALTIME', 1));
+      const once = subscribe('once', { type: 'ticker', codes: ['KRW-BTC'], snapshot: 'only' });
+      const live = ticker('KRW-BTC', 'REALTIME', 2);
+      router.route(live);
+      await microtasks();
+      router.route(ticker('KRW-BTC', 'REALTIME', 3));
+      expect(once).toEqual([live]);
+    });
+
+    it('gives a snapshot-only joiner the next live book when the cached one is too shallow', async () => {
+      const { router, subscribe } = setup();
+      subscribe('early', { type: 'orderbook', codes: ['KRW-BTC.5'] });
+      router.route(orderbook('KRW-BTC', { units: 5 }));
+      const once = subscribe('once', { type: 'orderbook', codes: ['KRW-BTC.15'], snapshot: 'only' });
+      await microtasks();
+      expect(once).toEqual([]);
+      const deep = orderbook('KRW-BTC', { units: 15 });
+      router.route(deep);
+      router.route(orderbook('KRW-BTC', { units: 15 }));
+      expect(once).toEqual([deep]);
     });
 
     it('keeps orderbooks per level and cuts them to the joiner’s depth', async () => {
