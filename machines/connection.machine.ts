@@ -1,6 +1,8 @@
-import { and, assign, fromCallback, fromPromise, not, sendTo, setup } from 'xstate';
+import { and, assign, fromCallback, fromPromise, not, sendTo, setup, type SnapshotFrom } from 'xstate';
+import { DEFAULTS } from '../src/defaults.js';
 import type { ConnectionKind } from '../src/protocol/upbit/types.js';
-import { flushMachine, NOTHING } from './flush.machine.js';
+import { EMPTY_FINGERPRINT } from '../src/registry/fingerprint.js';
+import { flushMachine, type FlushSnapshot } from './flush.machine.js';
 
 /**
  * One WebSocket connection (public or private) and its pending flush.
@@ -30,7 +32,8 @@ export interface ConnectionContext {
   readonly kind: ConnectionKind;
   /** Fingerprint of the desired state, from the latest `registry.changed`. */
   readonly desired: number;
-  readonly empty: number;
+  /** Passed to the flush: send a change at once when idle on an open link. */
+  readonly leadingEdge: boolean;
   /** Consecutive failed attempts, capped; drives the backoff. Reset after a stable period. */
   readonly attempt: number;
   /** Least wait before the next attempt, set by a 429 or 418 (Retry-After). */
@@ -42,8 +45,8 @@ export interface ConnectionContext {
 
 export interface ConnectionInput {
   readonly kind: ConnectionKind;
-  /** The registry's fingerprint of an empty desired state. @default 0 */
-  readonly empty?: number;
+  /** Whether the flush sends a change at once when it is idle on an open link. @default true */
+  readonly leadingEdge?: boolean;
 }
 
 /** Which socket an actor works on. */
@@ -67,7 +70,9 @@ export type ConnectionEvent =
   | { type: 'link.closed'; code?: number; reason?: string }
   /** Upbit refused the credentials on an open socket (an INVALID_AUTH error frame). */
   | { type: 'link.rejected'; name: string; message?: string }
-  /** Try again after `authFailed` (for example with new credentials). */
+  /** Upbit answered a request with any other error frame (`WRONG_FORMAT`, `INVALID_PARAM`, …). */
+  | { type: 'link.refused'; name: string; message?: string }
+  /** Try again after `authFailed` (for example with new credentials) or a refused request. */
   | { type: 'connection.retry' };
 
 /** Attempts beyond this count no further: the backoff is at its cap long before. */
@@ -78,9 +83,9 @@ export const RATE_LIMITED_PENALTY_MS = 10_000;
 export const BLOCKED_PENALTY_MS = 60_000;
 
 export interface BackoffOptions {
-  /** @default 500 */
+  /** @default DEFAULTS.backoff.initialMs (500) */
   readonly initialMs: number;
-  /** @default 30_000 */
+  /** @default DEFAULTS.backoff.maxMs (30_000) */
   readonly maxMs: number;
 }
 
@@ -91,7 +96,7 @@ export interface BackoffOptions {
 export function backoffDelay(
   attempt: number,
   penaltyMs: number,
-  { initialMs, maxMs }: BackoffOptions,
+  { initialMs, maxMs }: BackoffOptions = DEFAULTS.backoff,
   random: () => number = Math.random,
 ): number {
   const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
@@ -117,21 +122,26 @@ export const connectionMachine = setup({
     context: {} as ConnectionContext,
     events: {} as ConnectionEvent,
     input: {} as ConnectionInput,
+    children: {} as { flush: 'flush'; link: 'watchLink' },
   },
   actors: {
     flush: flushMachine,
     /** Waits for a token from the process-wide connection gate (5 attempts/s). */
-    acquireConnectToken: fromPromise<void, LinkInput>(async () => {}),
+    acquireConnectToken: fromPromise<void, LinkInput>(async () => {
+      throw new Error('connectionMachine: provide an `acquireConnectToken` actor (the connection rate gate)');
+    }),
     /** Opens the socket (fresh JWT for private links); rejects with a `LinkFailure`. */
     openLink: fromPromise<void, LinkInput>(async () => {
       throw new Error('connectionMachine: provide an `openLink` actor');
     }),
     /** Relays the open socket's control events; closes the socket when stopped. */
-    watchLink: fromCallback<{ type: 'link.probe' }, LinkInput>(() => () => {}),
+    watchLink: fromCallback<{ type: 'link.probe' }, LinkInput>(() => {
+      throw new Error('connectionMachine: provide a `watchLink` actor');
+    }),
   },
   guards: {
-    wantsSomething: ({ context }) => context.desired !== context.empty,
-    wantsNothing: ({ context }) => context.desired === context.empty,
+    hasDemand: ({ context }) => context.desired !== EMPTY_FINGERPRINT,
+    hasNoDemand: ({ context }) => context.desired === EMPTY_FINGERPRINT,
     hasPenalty: ({ context }) => context.penaltyMs > 0,
     isRateLimited: ({ event }) => failureOf((event as { error?: unknown }).error).status === 429,
     isBlocked: ({ event }) => failureOf((event as { error?: unknown }).error).status === 418,
@@ -146,6 +156,8 @@ export const connectionMachine = setup({
       type: 'registry.changed' as const,
       fingerprint: params.fingerprint,
     })),
+    forwardRefusal: sendTo('flush', (_, params: { name: string }) => ({ type: 'request.refused' as const, name: params.name })),
+    forwardRetry: sendTo('flush', { type: 'flush.retry' }),
     notifyLinkUp: sendTo('flush', { type: 'link.up' }),
     notifyLinkDown: sendTo('flush', { type: 'link.down' }),
     sendProbe: sendTo('link', { type: 'link.probe' }),
@@ -177,18 +189,17 @@ export const connectionMachine = setup({
   },
   delays: {
     /** Exponential backoff with full jitter, capped; never shorter than a 429/418 penalty. */
-    reconnectBackoff: ({ context }) =>
-      backoffDelay(context.attempt, context.penaltyMs, { initialMs: 500, maxMs: 30_000 }),
+    reconnectBackoff: ({ context }) => backoffDelay(context.attempt, context.penaltyMs),
     /** Wait out a 418 block. */
     blockDuration: ({ context }) => Math.max(context.penaltyMs, BLOCKED_PENALTY_MS),
     /** Quiet time on an open link before we ask it for a sign of life. */
-    heartbeatInterval: 30_000,
+    heartbeatInterval: DEFAULTS.heartbeat.intervalMs,
     /** How long a probed link may stay silent before it is taken for dead. */
-    heartbeatTimeout: 10_000,
+    heartbeatTimeout: DEFAULTS.heartbeat.timeoutMs,
     /** Open time after which the link counts as stable and the backoff starts over. */
-    stablePeriod: 60_000,
+    stablePeriod: DEFAULTS.backoff.stableMs,
     /** Grace period of an open link nobody needs any more before it is closed. */
-    linger: 5_000,
+    linger: DEFAULTS.lingerMs,
   },
 }).createMachine({
   id: 'connection',
@@ -196,15 +207,19 @@ export const connectionMachine = setup({
     'One WebSocket (public or private) and its pending flush: opens the socket when something is wanted, keeps it alive, reconnects with backoff, closes it when nothing is wanted.',
   context: ({ input }) => ({
     kind: input.kind,
-    desired: input.empty ?? NOTHING,
-    empty: input.empty ?? NOTHING,
+    desired: EMPTY_FINGERPRINT,
+    leadingEdge: input.leadingEdge ?? DEFAULTS.leadingEdge,
     attempt: 0,
     penaltyMs: 0,
     lastError: undefined,
     stats: { opened: 0, reconnects: 0, failures: 0, stale: 0 },
   }),
   // The flush outlives every socket: what changes while the link is down waits in it.
-  invoke: { id: 'flush', src: 'flush', input: ({ context }) => ({ kind: context.kind, empty: context.empty }) },
+  invoke: {
+    id: 'flush',
+    src: 'flush',
+    input: ({ context }) => ({ kind: context.kind, leadingEdge: context.leadingEdge }),
+  },
   // Every state reacts to demand through eventless transitions on `desired`, so this is the
   // one place a change is taken in.
   on: {
@@ -214,19 +229,22 @@ export const connectionMachine = setup({
         { type: 'forwardChange', params: ({ event }) => event },
       ],
     },
+    'connection.retry': { actions: 'forwardRetry', description: 'A refused request is sent again.' },
   },
   initial: 'dormant',
   states: {
     dormant: {
+      tags: 'dormant',
       description: 'No socket: nothing is wanted on this connection.',
-      always: { guard: 'wantsSomething', target: 'connecting' },
+      always: { guard: 'hasDemand', target: 'connecting' },
     },
     connecting: {
+      tags: 'connecting',
       description: 'Something is wanted: takes a connection token, then opens the socket. Goes dormant if the demand goes away.',
       initial: 'awaitingToken',
       // A 429/418 penalty holds for the one attempt after it, not for every later backoff.
       entry: 'clearPenalty',
-      always: { guard: 'wantsNothing', target: 'dormant' },
+      always: { guard: 'hasNoDemand', target: 'dormant' },
       states: {
         awaitingToken: {
           description: 'Waits on the process-wide connection gate (Upbit: 5 connection requests per second).',
@@ -297,6 +315,10 @@ export const connectionMachine = setup({
           description: 'An INVALID_AUTH error frame on the open socket.',
           actions: { type: 'recordRejection', params: ({ event }) => event },
         },
+        'link.refused': {
+          actions: { type: 'forwardRefusal', params: ({ event }) => event },
+          description: 'Any other error frame answers a request: the flush decides what it means.',
+        },
       },
       states: {
         heartbeat: {
@@ -326,13 +348,15 @@ export const connectionMachine = setup({
           initial: 'active',
           states: {
             active: {
+              tags: 'open',
               description: 'Something is wanted on this connection.',
-              always: { guard: 'wantsNothing', target: 'lingering' },
+              always: { guard: 'hasNoDemand', target: 'lingering' },
             },
             // Upbit has no unsubscribe: an unwanted link is closed after a grace period.
             lingering: {
+              tags: 'lingering',
               description: 'Nothing is wanted: the link stays open for `linger` in case demand returns, then closes.',
-              always: { guard: 'wantsSomething', target: 'active' },
+              always: { guard: 'hasDemand', target: 'active' },
               after: { linger: '#connection.dormant' },
             },
           },
@@ -351,24 +375,47 @@ export const connectionMachine = setup({
       },
     },
     backoff: {
+      tags: 'backoff',
       description:
         'Waits `reconnectBackoff` (exponential, full jitter, capped, never below a 429 penalty) before the next attempt; goes dormant if the demand goes away.',
       // A 429 penalty is served even when the demand goes and comes back meanwhile.
-      always: { guard: and(['wantsNothing', not('hasPenalty')]), target: 'dormant' },
+      always: { guard: and(['hasNoDemand', not('hasPenalty')]), target: 'dormant' },
       after: { reconnectBackoff: 'connecting' },
     },
     // HTTP 418: the client kept going past 429s; wait out the block.
     blocked: {
+      tags: 'blocked',
       description: 'HTTP 418: waits out the block (Retry-After, at least 60 s) before the next attempt.',
       after: { blockDuration: 'connecting' },
     },
     // No hot loop on bad credentials: wait for a retry, or for demand to go and come back.
     authFailed: {
+      tags: 'authFailed',
       description: 'The credentials were refused (HTTP 401/403 or INVALID_AUTH): no retry until `connection.retry`, or until demand goes and comes back.',
-      always: { guard: 'wantsNothing', target: 'dormant' },
+      always: { guard: 'hasNoDemand', target: 'dormant' },
       on: { 'connection.retry': 'connecting' },
     },
   },
 });
 
 export type ConnectionMachine = typeof connectionMachine;
+export type ConnectionSnapshot = SnapshotFrom<ConnectionMachine>;
+
+/** What the outside may read of a connection: the tag of its link state. */
+export const LINK_STATES = ['dormant', 'connecting', 'open', 'lingering', 'backoff', 'blocked', 'authFailed'] as const;
+export type LinkState = (typeof LINK_STATES)[number];
+
+/** The connection's link state, read from its tags. */
+export function linkStateOf(snapshot: ConnectionSnapshot): LinkState {
+  return LINK_STATES.find((state) => snapshot.hasTag(state)) ?? 'dormant';
+}
+
+/** Whether the link is open (wanted or lingering). */
+export function isLinkOpen(snapshot: ConnectionSnapshot): boolean {
+  return snapshot.hasTag('open') || snapshot.hasTag('lingering');
+}
+
+/** The snapshot of the connection's flush (it lives as long as the connection). */
+export function flushOf(snapshot: ConnectionSnapshot): FlushSnapshot | undefined {
+  return snapshot.children.flush?.getSnapshot();
+}

@@ -1,5 +1,7 @@
-import { assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { DEFAULTS } from '../src/defaults.js';
 import type { ConnectionKind } from '../src/protocol/upbit/types.js';
+import { EMPTY_FINGERPRINT, UNKNOWN_FINGERPRINT } from '../src/registry/fingerprint.js';
 
 /**
  * The pending flush of one connection: idle → debouncing → rateWaiting → sending.
@@ -10,17 +12,17 @@ import type { ConnectionKind } from '../src/protocol/upbit/types.js';
  *
  * The message itself is read from the registry by the `sendDesired` actor when `sending`
  * starts, never earlier: a change that lands after that marks the flush dirty and is sent next.
+ *
+ * This chart is the one record of what the server holds (`server`); the actors that send keep
+ * nothing of their own about it.
  */
 
-/** What the server holds on a connection that has just opened: nothing. */
-export const NOTHING = 0;
-
 export interface FlushStats {
-  /** Flushes started (the seed's `pending_task_created`). */
+  /** Flushes started (the `pending_task_created` of the Python original). */
   readonly flushesStarted: number;
   /** Changes seen, whether they started a flush or were absorbed. */
   readonly changes: number;
-  /** Changes absorbed by a pending flush (the seed's `pending_task_skipped`). */
+  /** Changes absorbed by a pending flush (the `pending_task_skipped` of the Python original). */
   readonly changesAbsorbed: number;
   /** Flushes that ended without a send because the server already had the desired state. */
   readonly duplicatesPrevented: number;
@@ -32,36 +34,45 @@ export interface FlushStats {
   readonly sendFailures: number;
   /** Times the rate gate failed to grant (and was asked again after `gateRetry`). */
   readonly gateFailures: number;
+  /** Requests the server answered with an error frame. */
+  readonly refusals: number;
 }
 
 export interface FlushContext {
   readonly kind: ConnectionKind;
   /** Fingerprint of the registry's desired state, from the latest `registry.changed`. */
   readonly desired: number;
-  /** Fingerprint of what the server holds (what was last sent on this link). */
+  /**
+   * Fingerprint of what the server holds on this link: `EMPTY_FINGERPRINT` on a fresh or closed
+   * link, `UNKNOWN_FINGERPRINT` after it refused a request.
+   */
   readonly server: number;
-  /** Fingerprint that means "nothing wanted" (the registry's empty fingerprint). */
-  readonly empty: number;
   readonly linkUp: boolean;
   /** A change arrived while sending: go round again. */
   readonly dirty: boolean;
+  /** A change that finds the flush idle on an open link goes out at once (no debounce first). */
+  readonly leadingEdge: boolean;
   readonly stats: FlushStats;
 }
 
 export interface FlushInput {
   /** The connection this flush feeds. @default 'public' */
   readonly kind?: ConnectionKind;
-  /** The registry's fingerprint of an empty desired state. @default 0 */
-  readonly empty?: number;
-  /** The desired state's fingerprint when the flush starts. @default empty */
+  /** The desired state's fingerprint when the flush starts. @default EMPTY_FINGERPRINT */
   readonly desired?: number;
+  /** Send a change at once when the flush is idle and the link open. @default true */
+  readonly leadingEdge?: boolean;
 }
 
 export type FlushEvent =
   | { type: 'registry.changed'; fingerprint: number }
   /** The socket opened: the server holds nothing, the whole desired state must be sent. */
   | { type: 'link.up' }
-  | { type: 'link.down' };
+  | { type: 'link.down' }
+  /** The server answered a request with an error frame (`WRONG_FORMAT`, `INVALID_PARAM`, …). */
+  | { type: 'request.refused'; name: string }
+  /** Send the desired state again after a refusal. */
+  | { type: 'flush.retry' };
 
 /** What `sendDesired` did: the fingerprint of the state now on the server. */
 export interface SendResult {
@@ -81,6 +92,10 @@ export interface SendInput {
   readonly server: number;
 }
 
+/** What the outside may read of a flush: the tag of its top-level state. */
+export const FLUSH_STATES = ['idle', 'debouncing', 'rateWaiting', 'sending', 'cooling', 'refused'] as const;
+export type FlushState = (typeof FLUSH_STATES)[number];
+
 /** Counters of a flush that has done nothing yet. */
 export const ZERO_FLUSH_STATS: FlushStats = Object.freeze({
   flushesStarted: 0,
@@ -91,11 +106,22 @@ export const ZERO_FLUSH_STATS: FlushStats = Object.freeze({
   messagesSent: 0,
   sendFailures: 0,
   gateFailures: 0,
+  refusals: 0,
 });
 
 const count =
   (key: keyof FlushStats) =>
   ({ context }: { context: FlushContext }): FlushStats => ({ ...context.stats, [key]: context.stats[key] + 1 });
+
+/** A socket that has just opened holds nothing: the whole desired state goes out again. */
+const RESEND = {
+  target: '#flush.debouncing',
+  actions: ['markLinkUp', 'countFlushStarted'],
+  description: 'A (re)opened socket holds nothing: the whole desired state goes out again, with snapshots.',
+} as const;
+
+/** The same where nothing may be wanted: then there is nothing to send. */
+const RESEND_IF_WANTED = [{ guard: 'hasDemand', ...RESEND }, { target: '#flush.idle', actions: 'markLinkUp' }] as const;
 
 export const flushMachine = setup({
   types: {
@@ -105,7 +131,9 @@ export const flushMachine = setup({
   },
   actors: {
     /** Waits for a message token from the connection's rate gate; aborted when the flush leaves `rateWaiting`. */
-    acquireSendToken: fromPromise<void, AcquireInput>(async () => {}),
+    acquireSendToken: fromPromise<void, AcquireInput>(async () => {
+      throw new Error('flushMachine: provide an `acquireSendToken` actor (the message rate gate)');
+    }),
     /** Reads the latest desired state, writes it to the socket, resolves with its fingerprint. */
     sendDesired: fromPromise<SendResult, SendInput>(async () => {
       throw new Error('flushMachine: provide a `sendDesired` actor');
@@ -113,10 +141,11 @@ export const flushMachine = setup({
   },
   guards: {
     isInSync: ({ context }) => context.desired === context.server,
-    wantsNothing: ({ context }) => context.desired === context.empty,
-    wantsSomething: ({ context }) => context.desired !== context.empty,
+    hasNoDemand: ({ context }) => context.desired === EMPTY_FINGERPRINT,
+    hasDemand: ({ context }) => context.desired !== EMPTY_FINGERPRINT,
     isLinkUp: ({ context }) => context.linkUp,
     isDirty: ({ context }) => context.dirty,
+    isLeadingEdge: ({ context }) => context.leadingEdge,
   },
   actions: {
     recordDesired: assign({
@@ -142,8 +171,10 @@ export const flushMachine = setup({
       stats: ({ context }) => ({ ...context.stats, changes: context.stats.changes + 1 }),
     }),
     clearDirty: assign({ dirty: false }),
-    markLinkUp: assign({ linkUp: true, server: NOTHING }),
-    markLinkDown: assign({ linkUp: false, server: NOTHING }),
+    markLinkUp: assign({ linkUp: true, server: EMPTY_FINGERPRINT }),
+    markLinkDown: assign({ linkUp: false, server: EMPTY_FINGERPRINT }),
+    markRefused: assign({ server: UNKNOWN_FINGERPRINT, stats: count('refusals') }),
+    countMessageSent: assign({ stats: count('messagesSent') }),
     countDuplicatePrevented: assign({ stats: count('duplicatesPrevented') }),
     countRateWait: assign({ stats: count('rateWaits') }),
     countSendFailure: assign({ stats: count('sendFailures') }),
@@ -156,9 +187,9 @@ export const flushMachine = setup({
   },
   delays: {
     /** How long a flush collects changes before it asks for a rate token. */
-    debounce: 100,
+    debounce: DEFAULTS.debounceMs,
     /** Pause before asking a failing rate gate again. */
-    gateRetry: 1_000,
+    gateRetry: DEFAULTS.gateRetryMs,
   },
 }).createMachine({
   id: 'flush',
@@ -166,11 +197,11 @@ export const flushMachine = setup({
     'The pending flush of one connection: absorbs every change while it is pending, then sends the latest desired state once, within the rate limits.',
   context: ({ input }) => ({
     kind: input?.kind ?? 'public',
-    desired: input?.desired ?? input?.empty ?? NOTHING,
-    server: NOTHING,
-    empty: input?.empty ?? NOTHING,
+    desired: input?.desired ?? EMPTY_FINGERPRINT,
+    server: EMPTY_FINGERPRINT,
     linkUp: false,
     dirty: false,
+    leadingEdge: input?.leadingEdge ?? DEFAULTS.leadingEdge,
     stats: ZERO_FLUSH_STATS,
   }),
   on: {
@@ -180,28 +211,36 @@ export const flushMachine = setup({
   initial: 'idle',
   states: {
     idle: {
+      tags: 'idle',
       description: 'Nothing pending: the server holds the desired state, or nothing is wanted.',
       on: {
-        'registry.changed': {
-          target: 'debouncing',
-          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
-        },
-        'link.up': [
+        'registry.changed': [
           {
-            guard: 'wantsSomething',
-            target: 'debouncing',
-            actions: ['markLinkUp', 'countFlushStarted'],
-            description: 'A (re)opened socket holds nothing: the whole desired state goes out again, with snapshots.',
+            guard: and(['isLeadingEdge', 'isLinkUp']),
+            target: 'rateWaiting',
+            actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+            description:
+              'Leading edge: the link is open and nothing was sent lately, so the change goes out as soon as a token is granted; changes made in the same tick ride along.',
           },
-          { actions: 'markLinkUp' },
+          {
+            target: 'debouncing',
+            actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+          },
         ],
+        'link.up': RESEND_IF_WANTED,
+        'request.refused': { target: 'refused', actions: 'markRefused' },
       },
     },
     debouncing: {
+      tags: 'debouncing',
       description: 'Collects changes for the `debounce` delay; each change that arrives meanwhile is absorbed by this flush.',
       on: {
         'registry.changed': {
           actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'absorbChange'],
+        },
+        'request.refused': {
+          actions: 'markRefused',
+          description: 'An earlier request was refused: this flush sends the latest state anyway.',
         },
       },
       after: {
@@ -213,7 +252,7 @@ export const flushMachine = setup({
             description: 'The changes cancelled out: nothing is sent and no rate token is spent.',
           },
           {
-            guard: 'wantsNothing',
+            guard: 'hasNoDemand',
             target: 'idle',
             description: 'Upbit has no unsubscribe and refuses an empty request: the connection lingers, then closes.',
           },
@@ -222,11 +261,16 @@ export const flushMachine = setup({
       },
     },
     rateWaiting: {
+      tags: 'rateWaiting',
       description: 'The desired state differs from what the server holds: waits for an open link, then for a message token.',
       initial: 'checkingLink',
       on: {
         'registry.changed': {
           actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'absorbChange'],
+        },
+        'request.refused': {
+          actions: 'markRefused',
+          description: 'An earlier request was refused: this flush sends the latest state anyway.',
         },
       },
       states: {
@@ -249,7 +293,7 @@ export const flushMachine = setup({
             input: ({ context }) => ({ kind: context.kind }),
             onDone: [
               { guard: 'isInSync', target: '#flush.idle', actions: 'countDuplicatePrevented' },
-              { guard: 'wantsNothing', target: '#flush.idle' },
+              { guard: 'hasNoDemand', target: '#flush.idle' },
               { target: '#flush.sending' },
             ],
             onError: {
@@ -269,6 +313,7 @@ export const flushMachine = setup({
       },
     },
     sending: {
+      tags: 'sending',
       description:
         '`sendDesired` reads the registry snapshot now, plans the request and writes it; a change arriving meanwhile marks the flush dirty.',
       entry: 'clearDirty',
@@ -281,6 +326,12 @@ export const flushMachine = setup({
             target: 'debouncing',
             actions: [{ type: 'recordSent', params: ({ event }) => event.output }, 'countFlushStarted'],
             description: 'A change landed during the send: it is sent by the next flush, never lost.',
+          },
+          {
+            guard: 'isLeadingEdge',
+            target: 'cooling',
+            actions: { type: 'recordSent', params: ({ event }) => event.output },
+            description: 'Sent: the next change waits a full debounce, so a burst costs one message per window.',
           },
           { target: 'idle', actions: { type: 'recordSent', params: ({ event }) => event.output } },
         ],
@@ -296,9 +347,60 @@ export const flushMachine = setup({
         },
         // The socket this send was written to is gone, and the next one holds nothing: start over.
         'link.down': { target: 'rateWaiting', actions: 'markLinkDown' },
+        'request.refused': {
+          target: 'refused',
+          actions: ['markRefused', 'countMessageSent'],
+          description:
+            'The server refused the request just written: what it holds is unknown, and sending the same again would be refused again.',
+        },
+      },
+    },
+    cooling: {
+      tags: 'cooling',
+      description: 'In sync after a send: a change within `debounce` of it is debounced, not sent at once (leading edge only).',
+      after: { debounce: 'idle' },
+      on: {
+        'registry.changed': {
+          target: 'debouncing',
+          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+        },
+        'link.up': RESEND,
+        'request.refused': { target: 'refused', actions: 'markRefused' },
+      },
+    },
+    refused: {
+      tags: 'refused',
+      description:
+        'The server answered the last request with an error frame: what it holds is unknown. Nothing is resent until the next change, `flush.retry` or a reopened link.',
+      on: {
+        'registry.changed': {
+          target: 'debouncing',
+          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+        },
+        'flush.retry': { target: 'debouncing', actions: 'countFlushStarted' },
+        'link.up': RESEND_IF_WANTED,
       },
     },
   },
 });
 
 export type FlushMachine = typeof flushMachine;
+export type FlushSnapshot = SnapshotFrom<FlushMachine>;
+
+/** The flush's top-level state, read from its tags. */
+export function flushStateOf(snapshot: FlushSnapshot): FlushState {
+  return FLUSH_STATES.find((state) => snapshot.hasTag(state)) ?? 'idle';
+}
+
+/** Nothing pending and the server holds the desired state (or nothing is wanted). */
+export function isFlushSettled(snapshot: FlushSnapshot): boolean {
+  const state = flushStateOf(snapshot);
+  if (state !== 'idle' && state !== 'cooling') return false;
+  const { desired, server, linkUp } = snapshot.context;
+  return desired === EMPTY_FINGERPRINT || (linkUp && server === desired);
+}
+
+/** The flush holds a refused request with something still wanted. */
+export function isFlushRefused(snapshot: FlushSnapshot): boolean {
+  return snapshot.hasTag('refused') && snapshot.context.desired !== EMPTY_FINGERPRINT;
+}

@@ -1,10 +1,25 @@
 /** The statecharts, as plain XState v5 machines: embed them, `provide()` your own actors, inspect them. */
-export { flushMachine, NOTHING, ZERO_FLUSH_STATS } from './flush.machine.js';
-export type { AcquireInput, FlushContext, FlushEvent, FlushInput, FlushMachine, FlushStats, SendInput, SendResult } from './flush.machine.js';
+export { flushMachine, flushStateOf, FLUSH_STATES, isFlushRefused, isFlushSettled, ZERO_FLUSH_STATS } from './flush.machine.js';
+export type {
+  AcquireInput,
+  FlushContext,
+  FlushEvent,
+  FlushInput,
+  FlushMachine,
+  FlushSnapshot,
+  FlushState,
+  FlushStats,
+  SendInput,
+  SendResult,
+} from './flush.machine.js';
 export {
   backoffDelay,
   BLOCKED_PENALTY_MS,
   connectionMachine,
+  flushOf,
+  isLinkOpen,
+  LINK_STATES,
+  linkStateOf,
   MAX_ATTEMPT,
   RATE_LIMITED_PENALTY_MS,
 } from './connection.machine.js';
@@ -14,9 +29,12 @@ export type {
   ConnectionEvent,
   ConnectionInput,
   ConnectionMachine,
+  ConnectionSnapshot,
   ConnectionStats,
   LinkFailure,
   LinkInput,
+  LinkState,
 } from './connection.machine.js';
-export { orchestratorMachine } from './orchestrator.machine.js';
-export type { OrchestratorEvent, OrchestratorInput, OrchestratorMachine } from './orchestrator.machine.js';
+export { connectionOf, orchestratorMachine } from './orchestrator.machine.js';
+export type { OrchestratorEvent, OrchestratorInput, OrchestratorMachine, OrchestratorSnapshot } from './orchestrator.machine.js';
+export { EMPTY_FINGERPRINT, UNKNOWN_FINGERPRINT } from '../src/registry/fingerprint.js';

@@ -1,7 +1,6 @@
-import { sendTo, setup } from 'xstate';
+import { sendTo, setup, type SnapshotFrom } from 'xstate';
 import type { ConnectionKind } from '../src/protocol/upbit/types.js';
-import { connectionMachine, type ConnectionEvent } from './connection.machine.js';
-import { NOTHING } from './flush.machine.js';
+import { connectionMachine, type ConnectionEvent, type ConnectionSnapshot } from './connection.machine.js';
 
 /**
  * The root of the actor tree: one connection actor per socket kind, each with its flush.
@@ -11,26 +10,21 @@ import { NOTHING } from './flush.machine.js';
  */
 
 export interface OrchestratorInput {
-  /** The registry's fingerprint of an empty desired state. @default 0 */
-  readonly empty?: number;
+  /** Whether each flush sends a change at once when it is idle on an open link. @default true */
+  readonly leadingEdge?: boolean;
 }
 
 export type OrchestratorEvent =
   | { type: 'registry.changed'; kind: ConnectionKind; fingerprint: number }
-  /** Retry a connection that stopped on refused credentials. */
+  /** Retry a connection that stopped on refused credentials, or resend a refused request. */
   | { type: 'connection.retry'; kind: ConnectionKind };
-
-function toConnection(event: OrchestratorEvent): ConnectionEvent {
-  return event.type === 'registry.changed'
-    ? { type: 'registry.changed', fingerprint: event.fingerprint }
-    : { type: 'connection.retry' };
-}
 
 export const orchestratorMachine = setup({
   types: {
-    context: {} as { readonly empty: number },
+    context: {} as { readonly leadingEdge: boolean | undefined },
     events: {} as OrchestratorEvent,
     input: {} as OrchestratorInput,
+    children: {} as { public: 'publicConnection'; private: 'privateConnection' },
   },
   // One source per socket so each can be given its own link (and the private one its credentials).
   actors: {
@@ -38,31 +32,45 @@ export const orchestratorMachine = setup({
     privateConnection: connectionMachine,
   },
   actions: {
-    forwardToPublic: sendTo('public', ({ event }) => toConnection(event)),
-    forwardToPrivate: sendTo('private', ({ event }) => toConnection(event)),
-  },
-  guards: {
-    isForPublic: ({ event }) => event.kind === 'public',
+    forwardToConnection: sendTo(
+      ({ event }) => event.kind,
+      ({ event }): ConnectionEvent =>
+        event.type === 'registry.changed' ? { type: 'registry.changed', fingerprint: event.fingerprint } : { type: 'connection.retry' },
+    ),
   },
 }).createMachine({
   id: 'orchestrator',
   description:
     'The root of the actor tree: invokes the public and the private connection and hands each registry change to the connection that carries it.',
-  context: ({ input }) => ({ empty: input?.empty ?? NOTHING }),
+  context: ({ input }) => ({ leadingEdge: input?.leadingEdge }),
   invoke: [
-    { id: 'public', src: 'publicConnection', input: ({ context }) => ({ kind: 'public' as const, empty: context.empty }) },
-    { id: 'private', src: 'privateConnection', input: ({ context }) => ({ kind: 'private' as const, empty: context.empty }) },
+    {
+      id: 'public',
+      src: 'publicConnection',
+      input: ({ context }) => ({ kind: 'public' as const, leadingEdge: context.leadingEdge }),
+    },
+    {
+      id: 'private',
+      src: 'privateConnection',
+      input: ({ context }) => ({ kind: 'private' as const, leadingEdge: context.leadingEdge }),
+    },
   ],
   initial: 'running',
   states: {
     running: {
       description: 'Forwards `registry.changed` and `connection.retry` to the connection of their kind.',
       on: {
-        'registry.changed': [{ guard: 'isForPublic', actions: 'forwardToPublic' }, { actions: 'forwardToPrivate' }],
-        'connection.retry': [{ guard: 'isForPublic', actions: 'forwardToPublic' }, { actions: 'forwardToPrivate' }],
+        'registry.changed': { actions: 'forwardToConnection' },
+        'connection.retry': { actions: 'forwardToConnection' },
       },
     },
   },
 });
 
 export type OrchestratorMachine = typeof orchestratorMachine;
+export type OrchestratorSnapshot = SnapshotFrom<OrchestratorMachine>;
+
+/** The snapshot of the connection of `kind`, if it runs. */
+export function connectionOf(snapshot: OrchestratorSnapshot, kind: ConnectionKind): ConnectionSnapshot | undefined {
+  return snapshot.children[kind]?.getSnapshot();
+}

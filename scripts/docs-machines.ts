@@ -43,7 +43,6 @@ export const MACHINE_DOCS: readonly MachineDoc[] = [
     exportName: 'orchestratorMachine',
     source: 'machines/orchestrator.machine.ts',
     guards: {
-      isForPublic: 'The event names the public connection (anything else goes to the private one).',
     },
     delays: {},
   },
@@ -52,8 +51,8 @@ export const MACHINE_DOCS: readonly MachineDoc[] = [
     exportName: 'connectionMachine',
     source: 'machines/connection.machine.ts',
     guards: {
-      wantsSomething: "The registry's desired state for this connection is not empty.",
-      wantsNothing: "The registry's desired state for this connection is empty.",
+      hasDemand: "The registry's desired state for this connection is not empty.",
+      hasNoDemand: "The registry's desired state for this connection is empty.",
       isRateLimited: 'The upgrade was refused with HTTP 429 (too many connection requests).',
       isBlocked: 'The upgrade was refused with HTTP 418 (blocked after ignoring 429s).',
       isAuthRejected: 'The upgrade was refused with HTTP 401 or 403 (credentials refused).',
@@ -86,8 +85,9 @@ export const MACHINE_DOCS: readonly MachineDoc[] = [
     source: 'machines/flush.machine.ts',
     guards: {
       isInSync: "The desired state's fingerprint equals what the server holds.",
-      wantsNothing: 'The desired state is empty.',
-      wantsSomething: 'The desired state is not empty.',
+      hasNoDemand: 'The desired state is empty.',
+      hasDemand: 'The desired state is not empty.',
+      isLeadingEdge: 'The flush sends a change that finds it idle on an open link at once (the `leadingEdge` option).',
       isLinkUp: 'The socket is open (the last link event was `link.up`).',
       isDirty: 'A change arrived while the message was being sent.',
     },

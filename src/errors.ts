@@ -71,10 +71,16 @@ export class UpbitError extends UpstateError {
   override name = 'UpbitError';
   /** Upbit's error name: `INVALID_AUTH`, `WRONG_FORMAT`, `NO_TICKET`, `NO_TYPE`, `NO_CODES`, `INVALID_PARAM`. */
   readonly upbitName: string;
+  /** What the refused request asked for (`ticker KRW-BTC, KRW-ETH; trade KRW-BTC`), when known. */
+  readonly request: string | undefined;
 
-  constructor(upbitName: string, message: string) {
-    super(upbitName === 'INVALID_AUTH' ? 'ERR_AUTH' : 'ERR_UPBIT', `Upbit error ${upbitName}: ${message}`);
+  constructor(upbitName: string, message: string, request?: string) {
+    super(
+      upbitName === 'INVALID_AUTH' ? 'ERR_AUTH' : 'ERR_UPBIT',
+      `Upbit error ${upbitName}: ${message}${request === undefined ? '' : ` (the request asked for ${request})`}`,
+    );
     this.upbitName = upbitName;
+    this.request = request;
   }
 }
 

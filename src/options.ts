@@ -1,4 +1,5 @@
 import type { InspectionEvent, Observer } from 'xstate';
+import { DEFAULTS } from './defaults.js';
 import { OptionError } from './errors.js';
 import type { ConnectionKind, DataType } from './protocol/upbit/types.js';
 import type { RateGate } from './rate/gate.js';
@@ -26,6 +27,12 @@ export interface OrchestratorOptions {
   readonly credentials?: Credentials;
   /** How long a flush collects changes before it asks for a rate token. @default 100 */
   readonly debounceMs?: number;
+  /**
+   * Leading edge: a change that finds its connection's flush idle on an open link goes out at
+   * once (with every change made in the same tick); changes within `debounceMs` after a send are
+   * debounced as usual. `false` debounces every change. @default true
+   */
+  readonly leadingEdge?: boolean;
   /** Wire format. Subscribers always receive DEFAULT field names. @default 'DEFAULT' */
   readonly format?: 'DEFAULT' | 'SIMPLE';
   /** Protocol pings: quiet time before a probe, and how long a probed link may stay silent. @default { intervalMs: 30_000, timeoutMs: 10_000 } */
@@ -72,6 +79,7 @@ export interface ResolvedOptions {
   readonly endpoints: { readonly public: string; readonly private: string };
   readonly credentials: Credentials | undefined;
   readonly debounceMs: number;
+  readonly leadingEdge: boolean;
   readonly format: 'DEFAULT' | 'SIMPLE';
   readonly heartbeat: { readonly intervalMs: number; readonly timeoutMs: number };
   readonly backoff: { readonly initialMs: number; readonly maxMs: number; readonly stableMs: number };
@@ -144,6 +152,9 @@ export function resolveOptions(options: OrchestratorOptions = {}): ResolvedOptio
 
   const format = options.format ?? 'DEFAULT';
   if (format !== 'DEFAULT' && format !== 'SIMPLE') throw new OptionError('format', format, "'DEFAULT' or 'SIMPLE'");
+  if (options.leadingEdge !== undefined && typeof options.leadingEdge !== 'boolean') {
+    throw new OptionError('leadingEdge', options.leadingEdge, 'a boolean');
+  }
 
   const resolved: ResolvedOptions = {
     endpoints: {
@@ -151,22 +162,23 @@ export function resolveOptions(options: OrchestratorOptions = {}): ResolvedOptio
       private: endpoint('endpoints.private', endpoints.private, UPBIT_ENDPOINTS.private),
     },
     credentials,
-    debounceMs: duration('debounceMs', options.debounceMs, 100),
+    debounceMs: duration('debounceMs', options.debounceMs, DEFAULTS.debounceMs),
+    leadingEdge: options.leadingEdge ?? DEFAULTS.leadingEdge,
     format,
     heartbeat: {
-      intervalMs: duration('heartbeat.intervalMs', heartbeat.intervalMs, 30_000),
-      timeoutMs: duration('heartbeat.timeoutMs', heartbeat.timeoutMs, 10_000),
+      intervalMs: duration('heartbeat.intervalMs', heartbeat.intervalMs, DEFAULTS.heartbeat.intervalMs),
+      timeoutMs: duration('heartbeat.timeoutMs', heartbeat.timeoutMs, DEFAULTS.heartbeat.timeoutMs),
     },
     backoff: {
-      initialMs: duration('backoff.initialMs', backoff.initialMs, 500),
-      maxMs: duration('backoff.maxMs', backoff.maxMs, 30_000),
-      stableMs: duration('backoff.stableMs', backoff.stableMs, 60_000),
+      initialMs: duration('backoff.initialMs', backoff.initialMs, DEFAULTS.backoff.initialMs),
+      maxMs: duration('backoff.maxMs', backoff.maxMs, DEFAULTS.backoff.maxMs),
+      stableMs: duration('backoff.stableMs', backoff.stableMs, DEFAULTS.backoff.stableMs),
     },
-    lingerMs: duration('lingerMs', options.lingerMs, 5_000),
+    lingerMs: duration('lingerMs', options.lingerMs, DEFAULTS.lingerMs),
     limits: {
-      connectPerSecond: count('limits.connectPerSecond', limits.connectPerSecond, 5),
-      messagesPerSecond: count('limits.messagesPerSecond', limits.messagesPerSecond, 5),
-      messagesPerMinute: count('limits.messagesPerMinute', limits.messagesPerMinute, 100),
+      connectPerSecond: count('limits.connectPerSecond', limits.connectPerSecond, DEFAULTS.limits.connectPerSecond),
+      messagesPerSecond: count('limits.messagesPerSecond', limits.messagesPerSecond, DEFAULTS.limits.messagesPerSecond),
+      messagesPerMinute: count('limits.messagesPerMinute', limits.messagesPerMinute, DEFAULTS.limits.messagesPerMinute),
     },
     connectGate: options.connectGate,
     messageGate: options.messageGate,

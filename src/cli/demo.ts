@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createOrchestrator, type Orchestrator } from '../orchestrator.js';
 import type { Credentials } from '../options.js';
-import type { ConnectionKind } from '../protocol/upbit/types.js';
+import { CONNECTION_KINDS, type ConnectionKind } from '../protocol/upbit/types.js';
 import { startExchange } from '../sim/index.js';
 import { COMMON_OPTIONS, credentialsFromEnv, integerListOption, integerOption, isUsageError, parseCommandArgs, secondsOption } from './args.js';
 import { type Comparison, DEFAULT_COMPARISON, MAX_COMPARISON_REQUESTS, startComparison } from './comparison.js';
@@ -32,7 +32,6 @@ const DEFAULT_DURATION_MS = 30_000;
 const SCREEN_EVERY_MS = 250;
 const LINE_EVERY_MS = 1_000;
 const FIRST_WAVE_MAX_MS = 2_000;
-const KINDS: readonly ConnectionKind[] = ['public', 'private'];
 
 export function parseDemoArgs(argv: readonly string[]): DemoOptions & { readonly help: boolean } {
   const { values } = parseCommandArgs({
@@ -211,7 +210,7 @@ class Sampler {
     const seconds = this.#previous ? (now - this.#previous.at) / 1000 : 0;
     const perSecond = (kind: ConnectionKind): number =>
       this.#previous && seconds > 0 ? (counts.frames[kind] - this.#previous.frames[kind]) / seconds : 0;
-    const connections = KINDS.map((kind) => {
+    const connections = CONNECTION_KINDS.map((kind) => {
       const c = stats.connections[kind];
       return {
         kind,

@@ -1,3 +1,4 @@
+import { DEFAULTS } from '../defaults.js';
 import type { RateGate } from './gate.js';
 import { SlidingWindowGate, type SlidingWindowStats } from './sliding-window.js';
 
@@ -20,7 +21,7 @@ export const UPBIT_MARGIN_MS = 100;
  *
  * @param limit Connection requests per rolling second. @default 5
  */
-export function upbitConnectGate(limit = 5, marginMs = UPBIT_MARGIN_MS): SlidingWindowGate {
+export function upbitConnectGate(limit: number = DEFAULTS.limits.connectPerSecond, marginMs = UPBIT_MARGIN_MS): SlidingWindowGate {
   return new SlidingWindowGate({ windows: [{ limit, intervalMs: SECOND_MS + marginMs }] });
 }
 
@@ -39,7 +40,7 @@ const sharedConnectGates = new Map<number, SharedRateGate>();
  *
  * @param limit Connection requests per rolling second. @default 5
  */
-export function sharedConnectGate(limit = 5): SharedRateGate {
+export function sharedConnectGate(limit: number = DEFAULTS.limits.connectPerSecond): SharedRateGate {
   let shared = sharedConnectGates.get(limit);
   if (shared === undefined) {
     const gate = upbitConnectGate(limit);
@@ -68,8 +69,8 @@ export interface UpbitMessageGateOptions {
  * per connection. Create one per connection.
  */
 export function upbitMessageGate({
-  perSecond = 5,
-  perMinute = 100,
+  perSecond = DEFAULTS.limits.messagesPerSecond,
+  perMinute = DEFAULTS.limits.messagesPerMinute,
   marginMs = UPBIT_MARGIN_MS,
 }: UpbitMessageGateOptions = {}): SlidingWindowGate {
   return new SlidingWindowGate({

@@ -8,6 +8,9 @@
 /** The fingerprint of an empty desired state. */
 export const EMPTY_FINGERPRINT = 0;
 
+/** What a server holds after it refused a request: no set of entries has this fingerprint. */
+export const UNKNOWN_FINGERPRINT = -1;
+
 /** Running sums of the two hashes of every entry in a set. */
 export class FingerprintSum {
   #low = 0;

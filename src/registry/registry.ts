@@ -1,4 +1,4 @@
-import { ORDERBOOK_DEPTHS, type ConnectionKind } from '../protocol/upbit/types.js';
+import { CONNECTION_KINDS, ORDERBOOK_DEPTHS, type ConnectionKind } from '../protocol/upbit/types.js';
 import { compareEntries, type DesiredEntry, type DesiredState } from './desired.js';
 import { Delta, type Entry } from './entry.js';
 import { EntryIndex } from './entry-index.js';
@@ -97,7 +97,6 @@ class Desired {
 type Change = Map<Entry, Delta>;
 
 const ALL_MARKETS = [''];
-const KINDS = ['public', 'private'] as const;
 
 /**
  * Merges what every owner (a component) asks for into one desired state per connection kind.
@@ -168,13 +167,13 @@ export class Registry {
       for (const spec of this.#owners.get(ownerId) ?? []) this.#desired[spec.kind].stage(changes[spec.kind], spec, -1);
       for (const spec of specs ?? []) this.#desired[spec.kind].stage(changes[spec.kind], spec, 1);
     } catch (error) {
-      for (const kind of KINDS) this.#desired[kind].discard(changes[kind]);
+      for (const kind of CONNECTION_KINDS) this.#desired[kind].discard(changes[kind]);
       throw error;
     }
     if (specs === undefined) this.#owners.delete(ownerId);
     else this.#owners.set(ownerId, Object.freeze([...specs]));
     // Both kinds are committed before anyone hears of it, so a listener sees a consistent registry.
-    const changed = KINDS.filter((kind) => this.#desired[kind].commit(changes[kind]));
+    const changed = CONNECTION_KINDS.filter((kind) => this.#desired[kind].commit(changes[kind]));
     for (const kind of changed) this.#notify(kind);
   }
 

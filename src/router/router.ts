@@ -57,8 +57,9 @@ interface Want {
  *
  * Receiver lists are precomputed when subscribers come and go, so `route()` is a property load,
  * a Map lookup and a loop over handlers, and allocates nothing beyond the cut books smaller-depth
- * subscribers receive (one per depth per frame). A handler that subscribes or unsubscribes
- * during a delivery takes effect from the next frame.
+ * subscribers receive (one per depth per frame). A handler that subscribes during a delivery
+ * takes effect from the next frame; one that unsubscribes (itself or another) takes effect at
+ * once: nobody is called after `unsubscribe()` returned.
  */
 export class Router {
   /** One index per data type, fixed for the router's life: a property load on the hot path. */
@@ -68,6 +69,8 @@ export class Router {
   readonly #onError: (error: UpstateError, ownerId: string) => void;
   #deliveries = 0;
   #routeCount = 0;
+  /** Moves on every `add` and `remove`: a delivery that sees it move checks each owner left to call. */
+  #changes = 0;
 
   constructor(options: RouterOptions = {}) {
     const { onError = rethrowLater, cacheTypes = DEFAULT_CACHE_TYPES } = options;
@@ -107,6 +110,7 @@ export class Router {
       previous !== undefined && previous.handler === handler
         ? previous
         : { id: ownerId, handler, reported: false, wishes: new Map() };
+    this.#changes++;
     const touched = new Set<Route>();
     if (previous !== undefined && previous !== owner) this.#dropAll(previous, touched);
     for (const [key, wish] of owner.wishes) {
@@ -132,6 +136,7 @@ export class Router {
   remove(ownerId: string): void {
     const owner = this.#owners.get(ownerId);
     if (owner === undefined) return;
+    this.#changes++;
     const touched = new Set<Route>();
     this.#dropAll(owner, touched);
     this.#owners.delete(ownerId);
@@ -161,15 +166,22 @@ export class Router {
     if (route.more === true) return this.#deliver(route, message);
     // `#call`, written out: the call measured slower here (it changes what gets inlined where).
     const count = receivers.length;
+    const changes = this.#changes;
+    let skipped = 0;
     for (let i = 1; i < count; i++) {
+      // A handler (un)subscribed someone: whoever no longer wants this route is not called.
+      if (this.#changes !== changes && !this.#stillWants(route, ownerOf(receivers, i))) {
+        skipped++;
+        continue;
+      }
       try {
         (receivers[i] as MessageHandler)(message);
       } catch (error) {
         this.#fail(ownerOf(receivers, i), error);
       }
     }
-    this.#deliveries += count - 1;
-    return count - 1;
+    this.#deliveries += count - 1 - skipped;
+    return count - 1 - skipped;
   }
 
   /** Delivers frames in order; returns how many handlers were called. */
@@ -251,15 +263,29 @@ export class Router {
    * next handler still gets the frame. (One try around the whole loop, resuming after a throw,
    * measured no faster than a try per call.) Lists are never mutated: their length is read once.
    */
-  #call(receivers: Receivers, message: UpbitMessage): void {
+  /**
+   * Calls the handlers of `receivers`, but those whose owner stopped wanting `route` since the
+   * delivery began (`changes` was `#changes` then); returns how many were called.
+   */
+  #call(route: Route, receivers: Receivers, message: UpbitMessage, changes: number): number {
     const count = receivers.length;
+    let called = 0;
     for (let i = 1; i < count; i++) {
+      if (this.#changes !== changes && !this.#stillWants(route, ownerOf(receivers, i))) continue;
+      called++;
       try {
         (receivers[i] as MessageHandler)(message);
       } catch (error) {
         this.#fail(ownerOf(receivers, i), error);
       }
     }
+    return called;
+  }
+
+  /** Whether `owner` still has a wish on `route`, or (myOrder) on the all-markets route that serves it. */
+  #stillWants(route: Route, owner: Owner): boolean {
+    if (route.wishes.has(owner)) return true;
+    return route.type === 'myOrder' && this.#index.myOrder.get(ALL_MARKETS)?.[0].wishes.has(owner) === true;
   }
 
   /** `route()` for frames of codes served by the all-markets route, and for orderbooks (found by level). */
@@ -284,13 +310,10 @@ export class Router {
     const receivers = isSnapshot ? route.snapshot : route.realtime;
     const cuts = isSnapshot ? route.snapshotCuts : route.realtimeCuts;
     const waiting = route.waiting;
-    this.#call(receivers, message);
-    let deliveries = receivers.length - 1;
+    const changes = this.#changes;
+    let deliveries = this.#call(route, receivers, message, changes);
     // One cut copy per depth per frame.
-    for (const cut of cuts) {
-      this.#call(cut.receivers, cutBook(message as OrderbookMessage, cut.depth));
-      deliveries += cut.receivers.length - 1;
-    }
+    for (const cut of cuts) deliveries += this.#call(route, cut.receivers, cutBook(message as OrderbookMessage, cut.depth), changes);
     if (waiting.length > 0) this.#markServed(waiting);
     this.#deliveries += deliveries;
     return deliveries;

@@ -10,7 +10,7 @@ import type { ParsedTypeField } from '../protocol/upbit/types.js';
 import { isPrivateType } from '../protocol/upbit/types.js';
 import type { SimConnection } from './connection.js';
 import { encodeMessages, listSubscriptionsFrame } from './frames.js';
-import type { CloseCause, ExchangeCounters, RequestOutcome, RequestRecord } from './handle.js';
+import type { CloseCause, ExchangeCounters, RefusalName, RequestOutcome, RequestRecord } from './handle.js';
 import type { MarketData } from './market-data.js';
 import { Subscription } from './subscription.js';
 
@@ -21,6 +21,8 @@ export interface ClientMessageContext {
   record(record: RequestRecord): void;
   /** Announces a message lost to the silence fault. */
   swallowed(connection: SimConnection, kind: 'message' | 'ping'): void;
+  /** The error to refuse this subscription request with, if a `refuseRequests` fault is pending. */
+  takeRefusal(): RefusalName | undefined;
   /** Ends a connection with a close frame. */
   end(connection: SimConnection, code: number, reason: string, cause: CloseCause): void;
 }
@@ -72,6 +74,14 @@ export function handleClientMessage(connection: SimConnection, data: RawData, co
     if (parsed.format !== undefined) connection.format = parsed.format;
     connection.send([listSubscriptionsFrame(parsed.ticket, connection.subscription.listing(), connection.format)]);
     record(parsed);
+    return;
+  }
+
+  const refusal = context.takeRefusal();
+  if (refusal !== undefined) {
+    const message = 'refused on demand (faults.refuseRequests)';
+    reject(connection, counters, refusal, message);
+    record({ ok: false, error: refusal, message });
     return;
   }
 

@@ -21,6 +21,7 @@ import type {
   ExchangeFaults,
   ExchangeHandle,
   Injection,
+  RefusalName,
   RequestRecord,
 } from './handle.js';
 import { PRIVATE_PATH, PUBLIC_PATH } from './handle.js';
@@ -78,6 +79,8 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
   private readonly markets: MarketData;
   private readonly auth: PrivateAuth;
   private readonly gate: UpgradeGate;
+  /** Subscription requests still to refuse (`faults.refuseRequests`), and with what. */
+  private refusals: { count: number; error: RefusalName } = { count: 0, error: 'INVALID_PARAM' };
   private readonly open = new Map<string, SimConnection>();
   /** Why the exchange ended a connection, read when its socket reports the close. */
   private readonly closeCauses = new WeakMap<SimConnection, CloseCause>();
@@ -103,6 +106,11 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
       },
       end: (connection, code, reason, cause) => this.end(connection, code, reason, cause),
       swallowed: (connection, kind) => this.swallowed(connection, kind),
+      takeRefusal: () => {
+        if (this.refusals.count === 0) return undefined;
+        this.refusals.count--;
+        return this.refusals.error;
+      },
     };
     this.faults = createFaults(this.faultTarget(), () => this.assertOpen());
   }
@@ -294,7 +302,11 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
       },
       terminate: (connection, cause) => this.terminate(connection, cause),
       refuseUpgrades: (ms, status) => this.gate.refuseFor(Date.now(), ms, status),
+      refuseRequests: (count, error) => {
+        this.refusals = { count, error };
+      },
       restart: () => {
+        this.refusals = { count: 0, error: 'INVALID_PARAM' };
         for (const connection of this.open.values()) this.terminate(connection, 'restart');
         this.auth.forgetNonces();
         this.gate.reset();

@@ -1,11 +1,13 @@
 /**
  * Faults on demand, for tests of reconnects, staleness and decoding: abrupt drops, half-open
- * connections, refused upgrades, undecodable frames and a full server restart.
+ * connections, refused upgrades, refused requests, undecodable frames and a full server restart.
  */
 import { OptionError } from '../errors.js';
 import type { SimConnection } from './connection.js';
 import { MALFORMED_FRAME } from './frames.js';
-import type { CloseCause, ExchangeFaults } from './handle.js';
+import type { CloseCause, ExchangeFaults, RefusalName } from './handle.js';
+
+const REFUSALS: readonly RefusalName[] = ['WRONG_FORMAT', 'NO_TICKET', 'NO_TYPE', 'NO_CODES', 'INVALID_PARAM'];
 
 /** What the faults need from the exchange. */
 export interface FaultTarget {
@@ -14,6 +16,7 @@ export interface FaultTarget {
   /** Ends a connection without a close frame. */
   terminate(connection: SimConnection, cause: CloseCause): void;
   refuseUpgrades(ms: number, status: number): void;
+  refuseRequests(count: number, error: RefusalName): void;
   /** Drops every connection and forgets all session state. */
   restart(): void;
 }
@@ -38,6 +41,12 @@ export function createFaults(target: FaultTarget, assertOpen: () => void): Excha
         throw new OptionError('status', status, 'an HTTP error status from 400 to 599');
       }
       target.refuseUpgrades(ms, status);
+    },
+    refuseRequests(count = 1, error = 'INVALID_PARAM') {
+      assertOpen();
+      if (!Number.isInteger(count) || count < 0) throw new OptionError('count', count, 'a whole number >= 0');
+      if (!REFUSALS.includes(error)) throw new OptionError('error', error, REFUSALS.join(', '));
+      target.refuseRequests(count, error);
     },
     sendMalformed(connectionId) {
       assertOpen();

@@ -127,6 +127,9 @@ export interface ExchangeCounters {
   ticks: number;
 }
 
+/** The errors `faults.refuseRequests` can answer with. */
+export type RefusalName = 'WRONG_FORMAT' | 'NO_TICKET' | 'NO_TYPE' | 'NO_CODES' | 'INVALID_PARAM';
+
 export interface ExchangeFaults {
   /** Ends one connection, or all, abruptly: no close frame (the client sees 1006). Returns how many. */
   drop(connectionId?: string): number;
@@ -138,6 +141,12 @@ export interface ExchangeFaults {
   silence(on: boolean, connectionId?: string): number;
   /** Refuses every upgrade with `status` (default 429) for `ms` milliseconds. */
   refuseUpgrades(ms: number, status?: number): void;
+  /**
+   * Refuses the next `count` subscription requests (from any connection) with an `error` frame
+   * (default `INVALID_PARAM`), as Upbit refuses a request it finds wrong: the connection keeps the
+   * subscription it had. @default count = 1
+   */
+  refuseRequests(count?: number, error?: RefusalName): void;
   /** Sends one undecodable frame to one connection, or all. Returns how many got it. */
   sendMalformed(connectionId?: string): number;
   /**

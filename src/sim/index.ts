@@ -14,6 +14,7 @@ export type {
   ExchangeCounters,
   ExchangeEvents,
   ExchangeFaults,
+  RefusalName,
   ExchangeHandle,
   ExchangePath,
   Injection,

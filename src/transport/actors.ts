@@ -1,6 +1,9 @@
 import { fromCallback, fromPromise, type NonReducibleUnknown } from 'xstate';
 import type { ControlFrame, Link, LinkCloseInfo } from './link.js';
 
+/** An error frame from Upbit. */
+export type UpbitErrorFrame = Extract<ControlFrame, { kind: 'error' }>;
+
 /** Where to connect. Built afresh for every attempt (a private link signs a new JWT each time). */
 export interface LinkEndpoint {
   readonly url: string;
@@ -15,15 +18,16 @@ export type LinkWatchEvent =
   | { type: 'link.alive' }
   /** Upbit refused the credentials on the open socket (an `INVALID_AUTH` error frame). */
   | { type: 'link.rejected'; name: string; message: string }
-  /** Any other Upbit error frame (`WRONG_FORMAT`, `NO_TICKET`, `INVALID_PARAM`, …). */
-  | { type: 'link.upbitError'; name: string; message: string };
+  /** Upbit answered a request with any other error frame (`WRONG_FORMAT`, `NO_TICKET`, `INVALID_PARAM`, …). */
+  | { type: 'link.refused'; name: string; message: string };
 
-/** Events `watchLinkActor` accepts from its parent. */
-export type LinkWatchCommand =
-  /** Ping the server and report `link.alive` when anything next arrives. */
-  | { type: 'link.probe' }
-  /** Close the socket; `link.closed` follows. */
-  | { type: 'link.close' };
+/** Events `watchLinkActor` accepts from its parent: ping the server and report `link.alive` when anything next arrives. */
+export type LinkWatchCommand = { type: 'link.probe' };
+
+export interface WatchLinkOptions {
+  /** Hears every Upbit error frame before the chart does (to report it); must not throw. */
+  readonly onUpbitError?: (frame: UpbitErrorFrame) => void;
+}
 
 /** What a socket that never reported its close is taken to have closed with. */
 const NO_CLOSE_INFO: LinkCloseInfo = { code: 1006, reason: '', wasClean: false };
@@ -47,20 +51,18 @@ export function openLinkActor<TInput = void>(link: Link, endpoint: () => LinkEnd
 
 /**
  * Relays the open link's control events to the parent (see {@link LinkWatchEvent}) and takes
- * {@link LinkWatchCommand}s. Data frames never come through here.
+ * {@link LinkWatchCommand}s. This is the one path of control frames from the socket to the
+ * chart; data frames never come through here.
  *
  * If the link is not open when the actor starts, `link.closed` is sent at once. When the actor
  * stops it removes its listeners and closes the link, so leaving the open state never strands a
  * socket.
  *
- * `TInput` and `TCommand` only let the logic match the types a chart declares for it (a chart
- * that never sends `link.close` may declare `{ type: 'link.probe' }` alone); the input is unused.
+ * `TInput` only lets the logic match the input type a chart declares for it; the input is unused.
  */
-export function watchLinkActor<
-  TInput = NonReducibleUnknown,
-  TCommand extends LinkWatchCommand = LinkWatchCommand,
->(link: Link) {
-  return fromCallback<TCommand, TInput>(({ sendBack, receive }) => {
+export function watchLinkActor<TInput = NonReducibleUnknown>(link: Link, options: WatchLinkOptions = {}) {
+  const { onUpbitError } = options;
+  return fromCallback<LinkWatchCommand, TInput>(({ sendBack, receive }) => {
     let closedReported = false;
     let probing = false;
 
@@ -90,7 +92,8 @@ export function watchLinkActor<
 
     const linkOnControl = (frame: ControlFrame): void => {
       if (frame.kind !== 'error') return;
-      const type = frame.name === 'INVALID_AUTH' ? 'link.rejected' : 'link.upbitError';
+      onUpbitError?.(frame);
+      const type = frame.name === 'INVALID_AUTH' ? 'link.rejected' : 'link.refused';
       sendBack({ type, name: frame.name, message: frame.message } satisfies LinkWatchEvent);
     };
 
@@ -99,12 +102,12 @@ export function watchLinkActor<
 
     receive((event) => {
       if (event.type === 'link.probe') startProbing();
-      else if (event.type === 'link.close') void link.close();
     });
 
     // A refusal that came with the handshake was emitted before this watcher listened.
     const rejection = link.rejection;
     if (rejection !== undefined) {
+      onUpbitError?.(rejection);
       sendBack({ type: 'link.rejected', name: rejection.name, message: rejection.message } satisfies LinkWatchEvent);
     } else if (!link.isOpen) {
       reportClosed(link.lastClose ?? NO_CLOSE_INFO);

@@ -6,5 +6,7 @@ export {
   type LinkEndpoint,
   type LinkWatchCommand,
   type LinkWatchEvent,
+  type UpbitErrorFrame,
+  type WatchLinkOptions,
 } from './actors.js';
 export { parseRetryAfter } from './retry-after.js';

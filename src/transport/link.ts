@@ -7,8 +7,8 @@ import type { DecodedFrame, UpbitMessage } from '../protocol/upbit/types.js';
 import { LinkError, openAbortedError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 
-/** A decoded frame that is not market or account data: status, error, subscription list, invalid. */
-export type ControlFrame = Exclude<DecodedFrame, { kind: 'message' } | { kind: 'messages' }>;
+/** A decoded frame that is not market or account data: status, error, subscription list. */
+export type ControlFrame = Exclude<DecodedFrame, { kind: 'message' } | { kind: 'messages' } | { kind: 'invalid' }>;
 
 export interface LinkCloseInfo {
   /** WebSocket close code; 1006 when the connection dropped without a close frame. */
@@ -19,16 +19,16 @@ export interface LinkCloseInfo {
 }
 
 export interface LinkEvents {
-  /** A frame that is not data: `status` (answer to a text PING), `error`, `subscriptions`, `invalid`. */
+  /** A frame that is not data: `status` (answer to a text PING), `error`, `subscriptions`. */
   control: [frame: ControlFrame];
   /** Anything arrived (a frame, a ping or a pong), at `Date.now()` = `at`. Emitted only while listened to. */
   activity: [at: number];
-  pong: [data: Buffer];
   /** The open socket closed. Emitted once per socket that opened. */
   close: [info: LinkCloseInfo];
   /**
-   * A socket error (`ERR_LINK`, at most once per socket, always followed by `close`), or an
-   * exception thrown by `onMessage` or by a listener (`ERR_HANDLER`; the socket stays open).
+   * A socket error (`ERR_LINK`, at most once per socket, always followed by `close`), an
+   * undecodable frame (`ERR_DECODE`), or an exception thrown by `onMessage` or by a listener
+   * (`ERR_HANDLER`); the socket stays open but for `ERR_LINK`.
    */
   error: [error: UpstateError];
 }
@@ -62,6 +62,8 @@ interface Session {
   failure?: Error;
   errored: boolean;
   closeTimer?: ReturnType<typeof setTimeout>;
+  /** `roundTrip()` calls waiting for the next pong; rejected when the socket closes. */
+  readonly pongWaiters: { resolve: () => void; reject: (error: Error) => void }[];
   readonly closed: Promise<void>;
   readonly markClosed: () => void;
 }
@@ -204,6 +206,22 @@ export class Link extends EventEmitter<LinkEvents> {
   }
 
   /**
+   * Sends a protocol ping and resolves when its pong arrives: the server has read everything sent
+   * before it, so an error frame answering an earlier request has arrived by then. Rejects with a
+   * {@link LinkError} if the link is not open or closes first.
+   */
+  roundTrip(): Promise<void> {
+    const session = this.#session;
+    if (session === undefined || !this.isOpen) {
+      return Promise.reject(new LinkError('cannot ping: the link is not open'));
+    }
+    return new Promise<void>((resolve, reject) => {
+      session.pongWaiters.push({ resolve, reject });
+      this.ping();
+    });
+  }
+
+  /**
    * Closes the socket gracefully with `code`, then drops it if the server has not answered within
    * `closeTimeoutMs`. Aborts a pending `open()`. Resolves once the socket is fully closed;
    * resolves at once if there is none. Idempotent.
@@ -286,6 +304,8 @@ export class Link extends EventEmitter<LinkEvents> {
       this.#deliver(frame.message);
     } else if (frame.kind === 'messages') {
       for (const message of frame.messages) this.#deliver(message);
+    } else if (frame.kind === 'invalid') {
+      this.#emitSafely('error', new UpstateError('ERR_DECODE', `Undecodable frame: ${frame.reason}`));
     } else {
       if (frame.kind === 'error' && frame.name === 'INVALID_AUTH') this.#rejection = frame;
       this.#emitSafely('control', frame);
@@ -297,9 +317,9 @@ export class Link extends EventEmitter<LinkEvents> {
     this.#emitActivity(this.#touch());
   };
 
-  readonly #socketOnPong = (data: Buffer): void => {
+  readonly #socketOnPong = (): void => {
     const at = this.#touch();
-    this.#emitSafely('pong', data);
+    for (const waiter of this.#session?.pongWaiters.splice(0) ?? []) waiter.resolve();
     this.#emitActivity(at);
   };
 
@@ -319,6 +339,7 @@ export class Link extends EventEmitter<LinkEvents> {
     const info: LinkCloseInfo = { code, reason: reason.toString('utf8'), wasClean: code !== ABNORMAL_CLOSURE };
     this.#lastClose = info;
     session.markClosed();
+    for (const waiter of session.pongWaiters.splice(0)) waiter.reject(new LinkError(`closed before the pong (${code})`));
     const opening = session.opening;
     if (opening !== undefined) {
       session.opening = undefined;
@@ -367,7 +388,7 @@ function createSession(ws: WebSocket, opening: NonNullable<Session['opening']>):
   const closed = new Promise<void>((resolve) => {
     markClosed = resolve;
   });
-  return { ws, phase: 'opening', opening, errored: false, closed, markClosed };
+  return { ws, phase: 'opening', opening, errored: false, pongWaiters: [], closed, markClosed };
 }
 
 /** `promise`, or an `ERR_ABORTED` rejection as soon as `signal` aborts. */

@@ -72,6 +72,8 @@ describe("the seed's timeline, on fake time", () => {
     expect(request.at - t0).toBe(15_000);
     expect(subscribeRequests(exchange)).toHaveLength(1);
     expect(streamsOf(fieldsOf(request))).toEqual(['orderbook KRW-XRP.30@0', 'ticker KRW-BTC', 'ticker KRW-ETH']);
+    // Counted once the server has read it (its pong is back).
+    await upbit.settled();
     expect(upbit.stats()).toMatchObject({ flushesStarted: 1, changes: 3, changesAbsorbed: 2, rateWaits: 1, messagesSent: 1 });
     gate.close();
   });

@@ -10,7 +10,7 @@ import {
   type LinkFailure,
   type LinkInput,
 } from '../../machines/connection.machine.js';
-import { NOTHING } from '../../machines/flush.machine.js';
+import { EMPTY_FINGERPRINT as NOTHING } from '../../src/registry/fingerprint.js';
 import {
   actorEvents,
   assertAlong,
@@ -46,13 +46,15 @@ const contextOf = (snapshot: AnyMachineSnapshot) => snapshot.context as Connecti
 /** The connection with its flush child opaque (a stub that records what it is told). */
 const model: GraphModel = {
   machine: connectionMachine,
-  input: { kind: 'public', empty: NOTHING },
+  input: { kind: 'public' },
   events: (snapshot) => [
     // Only "wanted" and "not wanted" steer the connection; what exactly is wanted is the flush's business.
     ...[NOTHING, 1].filter((f) => f !== contextOf(snapshot).desired).map((fingerprint) => ({ type: 'registry.changed', fingerprint })),
     { type: 'link.alive' },
     { type: 'link.closed', code: 1006 },
     { type: 'link.rejected', name: 'INVALID_AUTH' },
+    // Upbit answers requests, and requests go out on an open socket only.
+    ...(snapshot.matches('open') ? [{ type: 'link.refused', name: 'INVALID_PARAM' }] : []),
     { type: 'connection.retry' },
   ],
   outcomes: {
@@ -87,6 +89,7 @@ function sentTo(step: PathStep, to: string): EventObject[] {
 }
 
 const OPENLINK_ERROR = actorEvents(connectionMachine, 'openLink').error;
+const OPENLINK_DONE = actorEvents(connectionMachine, 'openLink').done;
 const TOKEN_GRANTED = actorEvents(connectionMachine, 'acquireConnectToken').done;
 const STABLE = timerEvent(connectionMachine, 'stablePeriod');
 const BACKED_OFF = timerEvent(connectionMachine, 'reconnectBackoff');
@@ -114,6 +117,12 @@ describe('connection machine: generated paths', () => {
   it('takes every transition of the definition', async () => {
     const traces = [];
     for (const [, path] of generated) traces.push(await replayPath(path));
+    // Relays to the flush leave the connection's own vertex as it was, so no generated edge
+    // takes them: one path each, on an open link.
+    const open = [changed(1), { type: TOKEN_GRANTED }, { type: OPENLINK_DONE }];
+    for (const relay of [{ type: 'link.refused', name: 'INVALID_PARAM' }, { type: 'connection.retry' }]) {
+      traces.push(await replayPath(pathFromEvents(model, [...open, relay])));
+    }
     expectEveryTransitionTaken(connectionMachine, traces);
   });
 });
@@ -306,7 +315,7 @@ describe('connection machine: a 429 penalty on the real backoff delay', () => {
           }),
         },
       });
-      const actor = createActor(machine, { clock, input: { kind: 'public', empty: NOTHING } });
+      const actor = createActor(machine, { clock, input: { kind: 'public' } });
       try {
         actor.start();
         actor.send({ type: 'registry.changed', fingerprint: 1 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
-import { flushMachine, NOTHING, type FlushContext } from '../../machines/flush.machine.js';
+import { flushMachine, type FlushContext } from '../../machines/flush.machine.js';
+import { EMPTY_FINGERPRINT as NOTHING, UNKNOWN_FINGERPRINT as UNKNOWN } from '../../src/registry/fingerprint.js';
 import {
   actorEvents,
   assertAlong,
@@ -22,6 +23,8 @@ import {
 } from './harness.js';
 
 const GATE_CLOSED = { reason: 'gate closed' };
+const REFUSED: ModelEvent = { type: 'request.refused', name: 'INVALID_PARAM' };
+const RETRY: ModelEvent = { type: 'flush.retry' };
 const SEND_FAILED = { reason: 'socket write failed' };
 const SEND_DONE = actorEvents(flushMachine, 'sendDesired').done;
 const TOKEN_GRANTED = actorEvents(flushMachine, 'acquireSendToken').done;
@@ -31,19 +34,23 @@ const contextOf = (snapshot: AnyMachineSnapshot) => snapshot.context as FlushCon
 
 /**
  * The flush as its connection drives it, with desired-state fingerprints from `fingerprints`
- * (`NOTHING` is the empty state).
+ * (`NOTHING` is the empty state), with or without the leading edge.
  */
-function flushModel(fingerprints: readonly number[]): GraphModel {
+function flushModel(fingerprints: readonly number[], leadingEdge: boolean, refusals = true): GraphModel {
   return {
     machine: flushMachine,
-    input: { kind: 'public', empty: NOTHING },
+    input: { kind: 'public', leadingEdge },
     events: (snapshot) => {
-      const { desired, linkUp } = contextOf(snapshot);
+      const { desired, server, linkUp } = contextOf(snapshot);
+      // Upbit answers a request on the link it came by: one is being written, or one was sent and not yet answered.
+      const requestOut = refusals && linkUp && (snapshot.matches('sending') || (server !== NOTHING && server !== UNKNOWN));
       return [
         // The registry reports a change only when the desired state moved.
         ...fingerprints.filter((f) => f !== desired).map((fingerprint) => ({ type: 'registry.changed', fingerprint })),
         // The connection tells the flush `link.up` on every open and `link.down` on every close, alternately.
         { type: linkUp ? 'link.down' : 'link.up' },
+        ...(requestOut ? [REFUSED] : []),
+        ...(snapshot.matches('refused') ? [RETRY] : []),
       ];
     },
     outcomes: {
@@ -70,23 +77,34 @@ function flushModel(fingerprints: readonly number[]): GraphModel {
  * (desired ≠ server at the debounce, then emptied). Its simple paths run into the tens of
  * millions, so this model is walked by shortest paths and through every edge.
  */
-const shortestModel = flushModel([NOTHING, 1, 2]);
-/** Simple paths multiply fast; empty and one subscription already cover every other transition. */
-const simpleModel = flushModel([NOTHING, 1]);
+const shortestModel = flushModel([NOTHING, 1, 2], false);
+/** The same with the leading edge: an idle flush on an open link sends a change without a debounce. */
+const leadingModel = flushModel([NOTHING, 1, 2], true);
+/**
+ * Simple paths multiply fast: empty and one subscription, without refusals (the two models above
+ * take every refusal edge), already cover every other transition.
+ */
+const simpleModel = flushModel([NOTHING, 1], false, false);
 
 const shortest = shortestPaths(shortestModel);
 const throughEdges = edgePaths(shortestModel);
+const leadingShortest = shortestPaths(leadingModel);
+const leadingEdges = edgePaths(leadingModel);
 const simple = simplePaths(simpleModel);
 const replayShortest = replayCache(shortestModel);
+const replayLeading = replayCache(leadingModel);
 const replaySimple = replayCache(simpleModel);
 
 const generated: ReadonlyArray<readonly [GraphModel, MachinePath]> = [
   ...shortest.map((path) => [shortestModel, path] as const),
   ...throughEdges.map((path) => [shortestModel, path] as const),
+  ...leadingShortest.map((path) => [leadingModel, path] as const),
+  ...leadingEdges.map((path) => [leadingModel, path] as const),
   ...simple.map((path) => [simpleModel, path] as const),
 ];
 
 const changed = (fingerprint: number): ModelEvent => ({ type: 'registry.changed', fingerprint });
+
 const LINK_UP: ModelEvent = { type: 'link.up' };
 const LINK_DOWN: ModelEvent = { type: 'link.down' };
 const DEBOUNCE_ENDS: ModelEvent = { type: DEBOUNCED };
@@ -108,6 +126,8 @@ function socketHolds(steps: readonly PathStep[], upTo: number): number | undefin
       holds = NOTHING;
     } else if (step.event.type === 'link.down') {
       holds = undefined;
+    } else if (step.event.type === 'request.refused') {
+      holds = UNKNOWN;
     }
     if (entered(step, 'sending')) sendStartedOn = socket;
     if (step.event.type === SEND_DONE && holds !== undefined && sendStartedOn === socket) {
@@ -123,11 +143,14 @@ function sendsStarted(snapshots: readonly AnyMachineSnapshot[]): number {
 }
 
 describe('flush machine: generated paths', () => {
-  it('has 57 shortest paths and 257 edges over fingerprints {empty, 1, 2}, and 1682 simple paths over {empty, 1}', () => {
+  it('has 78 shortest paths and 394 edges over fingerprints {empty, 1, 2} (82 and 412 with the leading edge), and 1682 simple paths over {empty, 1}', () => {
     // A change to the machine shows up here first: recount, then read the new paths.
-    // A failing gate adds `gateFailed` (12 states), and its retry doubles the simple paths.
-    expect(shortest).toHaveLength(57);
-    expect(throughEdges).toHaveLength(257);
+    // A failing gate adds `gateFailed` (12 states), and its retry doubles the simple paths;
+    // refusals add `refused` and an unknown server to the first two models.
+    expect(shortest).toHaveLength(78);
+    expect(throughEdges).toHaveLength(394);
+    expect(leadingShortest).toHaveLength(82);
+    expect(leadingEdges).toHaveLength(412);
     expect(simple).toHaveLength(1682);
   });
 
@@ -141,6 +164,12 @@ describe('flush machine: generated paths', () => {
 
   replayGroupedByEnd('replays a path through every edge', throughEdges, (path) => JSON.stringify(path.state.value), replayShortest);
   replayGroupedByEnd(
+    'replays a path through every edge, with the leading edge',
+    [...leadingShortest, ...leadingEdges],
+    (path) => JSON.stringify(path.state.value),
+    replayLeading,
+  );
+  replayGroupedByEnd(
     'replays every simple path',
     simple,
     (path) => simpleModel.serialize(path.state, undefined, undefined),
@@ -151,6 +180,8 @@ describe('flush machine: generated paths', () => {
     const traces = [];
     for (const path of shortest) traces.push(await replayShortest(path));
     for (const path of throughEdges) traces.push(await replayShortest(path));
+    for (const path of leadingShortest) traces.push(await replayLeading(path));
+    for (const path of leadingEdges) traces.push(await replayLeading(path));
     for (const path of simple) traces.push(await replaySimple(path));
     expectEveryTransitionTaken(flushMachine, traces);
   });
@@ -159,10 +190,10 @@ describe('flush machine: generated paths', () => {
 describe('flush machine: along every generated path', () => {
   const always = () => true;
 
-  it('counts a message exactly when a send completes', () => {
+  it('counts a message exactly when a send completes, or the server refuses the one just written', () => {
     assertAlong(generated, always, ({ event, before, after }) => {
       const sent = contextOf(after).stats.messagesSent - contextOf(before).stats.messagesSent;
-      return sent === (before.matches('sending') && event.type === SEND_DONE ? 1 : 0);
+      return sent === (before.matches('sending') && (event.type === SEND_DONE || event.type === 'request.refused') ? 1 : 0);
     });
   });
 
@@ -183,8 +214,8 @@ describe('flush machine: along every generated path', () => {
       generated,
       (step) => entered(step, 'sending'),
       ({ after }) => {
-        const { desired, server, empty } = contextOf(after);
-        return desired !== empty && desired !== server;
+        const { desired, server } = contextOf(after);
+        return desired !== NOTHING && desired !== server;
       },
     );
   });
@@ -200,7 +231,7 @@ describe('flush machine: along every generated path', () => {
   it('comes to rest on an open link only when the server has what is wanted, or nothing is wanted', () => {
     assertAlong(
       generated,
-      ({ after }) => after.matches('idle') && contextOf(after).linkUp && contextOf(after).desired !== contextOf(after).empty,
+      ({ after }) => (after.matches('idle') || after.matches('cooling')) && contextOf(after).linkUp && contextOf(after).desired !== NOTHING,
       ({ after }) => contextOf(after).desired === contextOf(after).server,
     );
   });
@@ -208,7 +239,7 @@ describe('flush machine: along every generated path', () => {
   it('comes to rest on an open link with something wanted only once a send on that very socket delivered it', () => {
     assertAlong(
       generated,
-      ({ after }) => after.matches('idle') && contextOf(after).linkUp && contextOf(after).desired !== contextOf(after).empty,
+      ({ after }) => (after.matches('idle') || after.matches('cooling')) && contextOf(after).linkUp && contextOf(after).desired !== NOTHING,
       ({ index, after }, steps) => socketHolds(steps, index) === contextOf(after).desired,
     );
   });
@@ -228,7 +259,38 @@ describe('flush machine: along every generated path', () => {
     // At rest on a closed link the change waits for `link.up`: the only way it still reaches the server.
     assertAlong(
       generated,
-      ({ event, before }) => event.type === 'link.up' && before.matches('idle') && contextOf(before).desired !== contextOf(before).empty,
+      ({ event, before }) => event.type === 'link.up' && before.matches('idle') && contextOf(before).desired !== NOTHING,
+      ({ after }) => after.matches('debouncing'),
+    );
+  });
+
+  it('after a refusal, sends nothing until the next change, a retry or a new link', () => {
+    // Resending what Upbit refused would be refused again, at the rate limit, forever.
+    assertAlong(
+      generated,
+      ({ before }) => before.matches('refused'),
+      ({ event, after }) =>
+        ['registry.changed', 'flush.retry', 'link.up'].includes(event.type) ? after.matches('debouncing') || after.matches('idle') : after.matches('refused'),
+    );
+  });
+
+  it('believes nothing about the server once a request is refused, so the next send asks again for everything', () => {
+    assertAlong(generated, ({ event }) => event.type === 'request.refused', ({ after }) => contextOf(after).server === UNKNOWN);
+  });
+
+  it('with the leading edge, takes a change that finds it idle on an open link straight to the rate gate', () => {
+    assertAlong(
+      generated,
+      ({ event, before }) => event.type === 'registry.changed' && before.matches('idle') && contextOf(before).linkUp,
+      ({ before, after }) => (contextOf(before).leadingEdge ? after.matches('rateWaiting') : after.matches('debouncing')),
+    );
+  });
+
+  it('with the leading edge, debounces a change that comes within the debounce after a send', () => {
+    // A burst costs one message per debounce window, not one per change.
+    assertAlong(
+      generated,
+      ({ event, before }) => event.type === 'registry.changed' && before.matches('cooling'),
       ({ after }) => after.matches('debouncing'),
     );
   });
@@ -255,7 +317,7 @@ describe('flush machine: along every generated path', () => {
   it('ends a flush whose desired state was emptied after the debounce, once its token comes, without a send', () => {
     assertAlong(
       generated,
-      ({ event, before }) => event.type === TOKEN_GRANTED && contextOf(before).desired === contextOf(before).empty,
+      ({ event, before }) => event.type === TOKEN_GRANTED && contextOf(before).desired === NOTHING,
       ({ after }) => after.matches('idle'),
     );
   });
@@ -265,8 +327,8 @@ describe('flush machine: along every generated path', () => {
     assertAlong(
       generated,
       ({ event, before }) => {
-        const { desired, server, empty } = contextOf(before);
-        return event.type === TOKEN_GRANTED && desired !== server && desired !== empty;
+        const { desired, server } = contextOf(before);
+        return event.type === TOKEN_GRANTED && desired !== server && desired !== NOTHING;
       },
       ({ after }) => after.matches('sending'),
     );

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { EventObject } from 'xstate';
-import { NOTHING } from '../../machines/flush.machine.js';
+import { CONNECTION_KINDS as KINDS } from '../../src/protocol/upbit/types.js';
+import { EMPTY_FINGERPRINT as NOTHING } from '../../src/registry/fingerprint.js';
 import { orchestratorMachine } from '../../machines/orchestrator.machine.js';
 import { describePath, expectEveryTransitionTaken, pureRun, replayCache, shortestPaths, stepsOf, type GraphModel } from './harness.js';
-
-const KINDS = ['public', 'private'] as const;
 
 /** The orchestrator with both connections opaque (stubs that record what they are told). */
 const model: GraphModel = {
   machine: orchestratorMachine,
-  input: { empty: NOTHING },
+  input: { leadingEdge: true },
   events: () =>
     KINDS.flatMap((kind) => [
       ...[NOTHING, 1].map((fingerprint) => ({ type: 'registry.changed', kind, fingerprint })),
@@ -55,8 +54,8 @@ describe('orchestrator machine: along every generated path', () => {
         return { id, src, input };
       });
     expect(spawned).toEqual([
-      { id: 'public', src: 'publicConnection', input: { kind: 'public', empty: NOTHING } },
-      { id: 'private', src: 'privateConnection', input: { kind: 'private', empty: NOTHING } },
+      { id: 'public', src: 'publicConnection', input: { kind: 'public', leadingEdge: true } },
+      { id: 'private', src: 'privateConnection', input: { kind: 'private', leadingEdge: true } },
     ]);
   });
 

@@ -19,6 +19,9 @@ import {
   within,
 } from '../integration/helpers.js';
 
+// Settled: in sync and nothing pending, idle or cooling down after a leading-edge send.
+const SETTLED_FLUSH = expect.stringMatching(/^(idle|cooling)$/);
+
 const noop = (): void => {};
 const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;
 
@@ -114,9 +117,29 @@ describe('settled()', () => {
 
     await within(upbit.settled(), 'settled()');
 
-    expect(upbit.stats().connections.public).toMatchObject({ link: 'open', flush: 'idle', messagesSent: 1 });
-    expect(upbit.stats().connections.private).toMatchObject({ link: 'open', flush: 'idle', messagesSent: 1 });
+    expect(upbit.stats().connections.public).toMatchObject({ link: 'open', flush: SETTLED_FLUSH, messagesSent: 1 });
+    expect(upbit.stats().connections.private).toMatchObject({ link: 'open', flush: SETTLED_FLUSH, messagesSent: 1 });
     // Written, so it reaches the exchange (Upbit answers nothing on success).
     await waitUntil(() => subscribeRequests(exchange).length === 2, [[exchange, 'request']], 'both requests');
+  });
+});
+
+describe('unsubscribe()', () => {
+  it('stops delivery at once, even when another handler calls it mid-delivery', async () => {
+    const exchange = await startTestExchange();
+    const upbit = orchestratorFor(exchange);
+    const host = new Inbox();
+    const victimSaw: number[] = [];
+    let victim: { unsubscribe(): void } | undefined;
+    // The host is subscribed first, so it runs first on every frame; on its second it removes the victim.
+    upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, (message) => {
+      host.handler(message);
+      if (host.messages.length === 2) victim?.unsubscribe();
+    });
+    victim = upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, () => victimSaw.push(host.messages.length));
+    await within(upbit.settled(), 'settled()');
+    for (let i = 0; i < 4; i++) exchange.tick();
+    await host.until(() => true, 4, 'ticker frames');
+    expect(victimSaw).toEqual([1]);
   });
 });

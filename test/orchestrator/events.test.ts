@@ -4,13 +4,12 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { UpbitError, type UpstateError } from '../../src/errors.js';
+import { FLUSH_STATES, LINK_STATES } from '../../machines/index.js';
 import type { FlushState, LinkState } from '../../src/orchestrator.js';
 import type { Spec } from '../../src/registry/spec.js';
 import { nextSubscription, orchestratorFor, startTestExchange, waitFor, waitUntil, within } from '../integration/helpers.js';
 
 const noop = (): void => {};
-const LINK_STATES: readonly LinkState[] = ['dormant', 'connecting', 'open', 'lingering', 'backoff', 'blocked', 'authFailed'];
-const FLUSH_STATES: readonly FlushState[] = ['idle', 'debouncing', 'rateWaiting', 'sending'];
 
 describe('events', () => {
   it("fire through a connection's life: open, flush, close, reconnecting, open, flush, close", async () => {

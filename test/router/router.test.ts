@@ -510,7 +510,7 @@ describe('Router', () => {
       expect(inbox.map((m) => m.code)).toEqual(['KRW-ETH']);
     });
 
-    it('applies changes made during a delivery from the next frame', () => {
+    it('gives a subscriber added during a delivery the next frame, and never calls one removed during it again', () => {
       const router = new Router();
       const specs = [normalizeSpec({ type: 'ticker', codes: ['KRW-BTC'] })];
       const joiner = vi.fn();
@@ -520,12 +520,44 @@ describe('Router', () => {
         router.remove('leaver');
       });
       router.add('leaver', specs, leaver);
-      router.route(ticker('KRW-BTC', 'REALTIME'));
+      expect(router.route(ticker('KRW-BTC', 'REALTIME'))).toBe(1);
       expect(joiner).not.toHaveBeenCalled();
-      expect(leaver).toHaveBeenCalledTimes(1);
+      expect(leaver).not.toHaveBeenCalled();
       router.route(ticker('KRW-BTC', 'REALTIME'));
       expect(joiner).toHaveBeenCalledTimes(1);
-      expect(leaver).toHaveBeenCalledTimes(1);
+      expect(leaver).not.toHaveBeenCalled();
+      expect(router.deliveries).toBe(3);
+    });
+
+    // Every delivery path: the hot one, SNAPSHOT frames, orderbook cuts, all-markets myOrder.
+    const paths: [string, Spec, Spec, () => UpbitMessage][] = [
+      ['a REALTIME ticker', { type: 'ticker', codes: ['KRW-BTC'] }, { type: 'ticker', codes: ['KRW-BTC'] }, () => ticker('KRW-BTC', 'REALTIME')],
+      ['a SNAPSHOT ticker', { type: 'ticker', codes: ['KRW-BTC'] }, { type: 'ticker', codes: ['KRW-BTC'] }, () => ticker('KRW-BTC', 'SNAPSHOT')],
+      ['a cut orderbook', { type: 'orderbook', codes: ['KRW-BTC'] }, { type: 'orderbook', codes: ['KRW-BTC'], depth: 5 }, () => orderbook('KRW-BTC')],
+      ['an all-markets myOrder', { type: 'myOrder', codes: ['KRW-BTC'] }, { type: 'myOrder' }, () => myOrder('KRW-BTC')],
+    ];
+    for (const [what, hostSpec, victimSpec, frame] of paths) {
+      it(`never calls a subscriber that another handler removed mid-delivery, on ${what}`, () => {
+        const router = new Router();
+        const victim = vi.fn();
+        // The victim is added first and the host last, then re-added so the host runs first.
+        router.add('victim', [normalizeSpec(victimSpec)], victim);
+        router.add('host', [normalizeSpec(hostSpec)], () => router.remove('victim'));
+        router.remove('victim');
+        router.add('victim', [normalizeSpec(victimSpec)], victim);
+        router.route(frame());
+        expect(victim).not.toHaveBeenCalled();
+      });
+    }
+
+    it('never calls a subscriber whose owner replaced its specs mid-delivery without this route', () => {
+      const router = new Router();
+      const handler = vi.fn();
+      const btc = [normalizeSpec({ type: 'ticker', codes: ['KRW-BTC'] })];
+      router.add('host', btc, () => router.add('chart', [normalizeSpec({ type: 'ticker', codes: ['KRW-ETH'] })], handler));
+      router.add('chart', btc, handler);
+      router.route(ticker('KRW-BTC', 'REALTIME'));
+      expect(handler).not.toHaveBeenCalled();
     });
 
     it('removes everything with clear', () => {

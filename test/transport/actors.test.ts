@@ -55,7 +55,7 @@ function startChart(endpoint: () => LinkEndpoint, initial: 'connecting' | 'open'
   let failure: unknown;
   const chart = setup({
     actors: { openLink: openLinkActor(link, endpoint), watchLink: watchLinkActor(link) },
-    types: { events: {} as LinkWatchEvent | { type: 'test.probe' | 'test.close' | 'test.leave' | 'test.reconnect' } },
+    types: { events: {} as LinkWatchEvent | { type: 'test.probe' | 'test.leave' | 'test.reconnect' } },
   }).createMachine({
     initial,
     states: {
@@ -77,10 +77,9 @@ function startChart(endpoint: () => LinkEndpoint, initial: 'connecting' | 'open'
         on: {
           'link.alive': { actions: ({ event }) => events.push(event) },
           'link.rejected': { actions: ({ event }) => events.push(event) },
-          'link.upbitError': { actions: ({ event }) => events.push(event) },
+          'link.refused': { actions: ({ event }) => events.push(event) },
           'link.closed': { target: 'closed', actions: ({ event }) => events.push(event) },
           'test.probe': { actions: sendTo('watch', { type: 'link.probe' }) },
-          'test.close': { actions: sendTo('watch', { type: 'link.close' }) },
           'test.leave': 'left',
         },
       },
@@ -181,7 +180,7 @@ describe('watchLinkActor', () => {
     expect(received.map((message) => message.code)).toEqual(['KRW-BTC', 'BARRIER']);
   });
 
-  it('relays an INVALID_AUTH error frame as link.rejected and other error frames as link.upbitError', async () => {
+  it('relays an INVALID_AUTH error frame as link.rejected and other error frames as link.refused', async () => {
     const { events, peer } = await openChart();
     await sendThenBarrier(
       peer,
@@ -193,7 +192,7 @@ describe('watchLinkActor', () => {
       'BARRIER',
     );
     expect(events).toEqual([
-      { type: 'link.upbitError', name: 'WRONG_FORMAT', message: 'bad field' },
+      { type: 'link.refused', name: 'WRONG_FORMAT', message: 'bad field' },
       { type: 'link.rejected', name: 'INVALID_AUTH', message: 'bad key' },
     ]);
   });
@@ -210,16 +209,6 @@ describe('watchLinkActor', () => {
     peer.terminate();
     await waitFor(actor, (snapshot) => snapshot.matches('closed'));
     expect(events).toEqual([{ type: 'link.closed', code: 1006, reason: '' }]);
-  });
-
-  it('closes the link on link.close, then reports link.closed', async () => {
-    const { actor, events, peer } = await openChart();
-    const serverSaw = once(peer, 'close');
-    actor.send({ type: 'test.close' });
-    await waitFor(actor, (snapshot) => snapshot.matches('closed'));
-    const [code] = (await serverSaw) as [number];
-    expect(code).toBe(1000);
-    expect(events).toEqual([{ type: 'link.closed', code: 1000, reason: '' }]);
   });
 
   it('sends link.closed at once when the link is not open at start', async () => {

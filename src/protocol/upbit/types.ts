@@ -39,7 +39,9 @@ export type StreamType = 'SNAPSHOT' | 'REALTIME';
 export const MARKET_CODE = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;
 
 /** Which socket a type travels on. */
-export type ConnectionKind = 'public' | 'private';
+/** The two kinds of Upbit connection, in the order they are reported. */
+export const CONNECTION_KINDS = ['public', 'private'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
 export const ERROR_NAMES = [
   'INVALID_AUTH',
