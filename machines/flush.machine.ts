@@ -1,4 +1,4 @@
-import { and, assign, fromPromise, setup, type SnapshotFrom } from 'xstate';
+import { assign, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import { DEFAULTS } from '../src/defaults.js';
 import type { ConnectionKind } from '../src/protocol/upbit/types.js';
 import { EMPTY_FINGERPRINT, UNKNOWN_FINGERPRINT } from '../src/registry/fingerprint.js';
@@ -50,7 +50,7 @@ export interface FlushContext {
   readonly linkUp: boolean;
   /** A change arrived while sending: go round again. */
   readonly dirty: boolean;
-  /** A change that finds the flush idle on an open link goes out at once (no debounce first). */
+  /** A change that finds the flush idle goes out as soon as the link and the gate allow (no debounce first). */
   readonly leadingEdge: boolean;
   readonly stats: FlushStats;
 }
@@ -216,11 +216,11 @@ export const flushMachine = setup({
       on: {
         'registry.changed': [
           {
-            guard: and(['isLeadingEdge', 'isLinkUp']),
+            guard: 'isLeadingEdge',
             target: 'rateWaiting',
             actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
             description:
-              'Leading edge: the link is open and nothing was sent lately, so the change goes out as soon as a token is granted; changes made in the same tick ride along.',
+              'Leading edge: nothing was sent lately, so the change goes out as soon as the link is open and a token is granted; changes made meanwhile (in the same tick, or while the link opens) ride along.',
           },
           {
             target: 'debouncing',

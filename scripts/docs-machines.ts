@@ -87,7 +87,7 @@ export const MACHINE_DOCS: readonly MachineDoc[] = [
       isInSync: "The desired state's fingerprint equals what the server holds.",
       hasNoDemand: 'The desired state is empty.',
       hasDemand: 'The desired state is not empty.',
-      isLeadingEdge: 'The flush sends a change that finds it idle on an open link at once (the `leadingEdge` option).',
+      isLeadingEdge: 'The flush sends a change that finds it idle without a debounce first (the `leadingEdge` option).',
       isLinkUp: 'The socket is open (the last link event was `link.up`).',
       isDirty: 'A change arrived while the message was being sent.',
     },

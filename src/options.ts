@@ -28,9 +28,9 @@ export interface OrchestratorOptions {
   /** How long a flush collects changes before it asks for a rate token. @default 100 */
   readonly debounceMs?: number;
   /**
-   * Leading edge: a change that finds its connection's flush idle on an open link goes out at
-   * once (with every change made in the same tick); changes within `debounceMs` after a send are
-   * debounced as usual. `false` debounces every change. @default true
+   * Leading edge: a change that finds its connection's flush idle goes out as soon as the link is
+   * open and a token is granted (with every change made meanwhile); changes within `debounceMs`
+   * after a send are debounced as usual. `false` debounces every change. @default true
    */
   readonly leadingEdge?: boolean;
   /** Wire format. Subscribers always receive DEFAULT field names. @default 'DEFAULT' */

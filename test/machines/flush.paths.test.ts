@@ -278,10 +278,10 @@ describe('flush machine: along every generated path', () => {
     assertAlong(generated, ({ event }) => event.type === 'request.refused', ({ after }) => contextOf(after).server === UNKNOWN);
   });
 
-  it('with the leading edge, takes a change that finds it idle on an open link straight to the rate gate', () => {
+  it('with the leading edge, takes a change that finds it idle straight to the rate gate', () => {
     assertAlong(
       generated,
-      ({ event, before }) => event.type === 'registry.changed' && before.matches('idle') && contextOf(before).linkUp,
+      ({ event, before }) => event.type === 'registry.changed' && before.matches('idle'),
       ({ before, after }) => (contextOf(before).leadingEdge ? after.matches('rateWaiting') : after.matches('debouncing')),
     );
   });
