@@ -133,6 +133,8 @@ describe('500 random changes against default limits', () => {
     upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, noop);
     const anchor: PublicSpec = { type: 'ticker', codes: ['KRW-BTC'] };
     await waitFor(upbit, 'open');
+    // The leading edge sends it at once: let it arrive before fake time runs on.
+    await upbit.settled();
 
     const subscriptions: { sub: Subscription; spec: PublicSpec }[] = [];
     const components = new Map<string, readonly PublicSpec[]>();

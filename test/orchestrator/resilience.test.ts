@@ -41,7 +41,10 @@ describe('a message gate that fails', () => {
     const upbit = orchestratorFor(exchange, { messageGate: () => gate });
     const errors: UpstateError[] = [];
     upbit.on('error', (error) => errors.push(error));
+    const opened = waitFor(upbit, 'open');
     upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, noop);
+    // The socket opens on real I/O: let it, before fake time runs on.
+    await opened;
 
     await advanceStepwise(10_000, realTick);
     // One attempt per `gateRetry` (1 s), not a spin.
