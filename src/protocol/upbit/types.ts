@@ -192,7 +192,7 @@ export interface TradeMessage extends MessageBase<'trade'> {
    * digits**, exactly as on the wire: today's ids have 17 digits (the trade's millisecond
    * timestamp, then four digits), above 2^53, where a JS number would round them and make two
    * trades share an id. A string rather than a `bigint` so messages stay JSON-serialisable;
-   * compare two ids numerically by length, then as strings (`compareIds`). See docs/protocol.md.
+   * compare two ids numerically by length, then as strings. See docs/protocol.md, *Exact trade ids*.
    */
   readonly sequential_id: string;
   /** Best ask at the trade. Absent from trade frames before 2024 (added by Upbit since). */

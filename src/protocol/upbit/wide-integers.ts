@@ -7,7 +7,7 @@
  * `JSON.parse` turns that id into `17853950437790000`, and two trades whose ids differ in the
  * last digit get the same id. upstate therefore hands such fields on as a **string of decimal
  * digits**, read from the frame's text: exact, JSON-serialisable (a `bigint` is not), usable as a
- * Map key, and ordered like the numbers when compared by length first (`compareIds`).
+ * Map key, and ordered like the numbers when compared by length first, then as strings.
  *
  * The decoder calls `restoreWideIntegers` only for messages whose type has such a field (one
  * comparison per frame for every other type), and it then finds the digits with `indexOf` on
@@ -95,14 +95,6 @@ export function toWireJson(value: unknown): string {
 
 /** `"sequential_id":"123"` or `"sid":"123"` as JSON.stringify writes them (no spaces). */
 const WIDE_FIELD_AS_STRING = new RegExp(`(${DEFAULT_KEY}:|${SIMPLE_KEY}:)"(\\d+)"`, 'g');
-
-/**
- * Orders two ids of the same field numerically: by length, then digit by digit. (Upbit's ids
- * are unique per trade but, its trade page says, not an ordering guarantee.)
- */
-export function compareIds(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
