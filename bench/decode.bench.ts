@@ -15,7 +15,7 @@ const POOL = 2_000;
 const WARM_UP_ROUNDS = 3;
 const ROUNDS = 15;
 
-type Stream = 'DEFAULT' | 'SIMPLE' | 'trades only, DEFAULT';
+export type Stream = 'DEFAULT' | 'SIMPLE' | 'trades only, DEFAULT';
 
 /** Text of one frame: ticker, trade or orderbook, in the given naming. */
 function frameText(kind: 'ticker' | 'trade' | 'orderbook', simple: boolean, random: () => number, at: number): string {
@@ -45,7 +45,7 @@ function frameText(kind: 'ticker' | 'trade' | 'orderbook', simple: boolean, rand
 }
 
 /** A pool of binary frames: tickers, trades and books in equal parts (or trades only). */
-function poolOf(stream: Stream): Buffer[] {
+export function poolOf(stream: Stream): Buffer[] {
   const random = prng(11);
   const simple = stream === 'SIMPLE';
   const kinds = stream === 'trades only, DEFAULT' ? (['trade'] as const) : (['ticker', 'trade', 'orderbook'] as const);
