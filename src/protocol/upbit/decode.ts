@@ -15,11 +15,11 @@
  * pages give as numbers in one place and strings in another, become numbers (`readMyOrder`).
  */
 import { describe } from '../../errors.js';
-import { fromSimple, listReplyFromSimple } from './keys.js';
+import { LIST_SUBSCRIPTIONS_KEYS, fromSimple, listReplyFromSimple } from './keys.js';
 import type { DecodedFrame, ListedSubscription, UpbitMessage } from './types.js';
 import { isRecord } from './json.js';
 import { isDataType } from './types.js';
-import { digitsAfter, restoreWideIntegers } from './wide-integers.js';
+import { digitsAfter, keyPattern, restoreWideIntegers } from './wide-integers.js';
 
 /** An `invalid` frame keeps at most this many characters of the offending text. */
 export const MAX_RAW_LENGTH = 256;
@@ -154,8 +154,11 @@ function readSubscriptions(value: Record<string, unknown>, text: string): Outcom
 
 /** A numeric ticket as written in the frame, or its double's text if the frame spells it otherwise. */
 function ticketText(ticket: number, text: string, simple: boolean): string {
-  return digitsAfter(text, simple ? '"tckt"' : '"ticket"', 0, ticket)?.digits ?? String(ticket);
+  return digitsAfter(text, simple ? SIMPLE_TICKET : DEFAULT_TICKET, 0, ticket)?.digits ?? String(ticket);
 }
+
+const DEFAULT_TICKET = keyPattern('ticket', 'cket"');
+const SIMPLE_TICKET = keyPattern(LIST_SUBSCRIPTIONS_KEYS.ticket, 'ckt"');
 
 /** One entry of the reply; `undefined` for an entry of a type upstate does not know. */
 function readListedSubscription(entry: unknown): ListedSubscription | string | undefined {
