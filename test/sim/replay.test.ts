@@ -5,7 +5,7 @@
  * nothing but the replayed frame reaches these subscribers.
  */
 import { describe, expect, it } from 'vitest';
-import type { UpstateError } from '../../src/errors.js';
+import { OptionError, type UpstateError } from '../../src/errors.js';
 import type { UpbitMessage } from '../../src/protocol/upbit/types.js';
 import type { Spec } from '../../src/registry/index.js';
 import { Inbox, onlyConnection, orchestratorFor, startTestExchange, waitFor, waitUntil } from '../integration/helpers.js';
@@ -54,6 +54,14 @@ describe('captured frames through createOrchestrator', () => {
     const [expected] = expectedMessages({ ...captured, raw });
     expect(expected).toMatchObject({ sequential_id: '17853950437790001' });
     expect(await replayTo('DEFAULT', raw, expected!)).toStrictEqual(expected);
+  });
+
+  it('sendFrame refuses what is not a frame, and an unknown connection, changing nothing', async () => {
+    const exchange = await startTestExchange();
+    expect(() => exchange.sendFrame(42 as unknown as string)).toThrow(OptionError);
+    expect(() => exchange.sendFrame('{}', 'c99')).toThrow(OptionError);
+    expect(exchange.sendFrame('{}')).toBe(0);
+    expect(exchange.counters.framesSent).toBe(0);
   });
 
   it("reports a captured error frame on the orchestrator's error event", async () => {
