@@ -163,7 +163,7 @@ export interface TickerMessage extends MessageBase<'ticker'> {
   readonly lowest_52_week_date: string;
   readonly market_state: 'PREVIEW' | 'ACTIVE' | 'DELISTED';
   readonly market_warning: 'NONE' | 'CAUTION';
-  /** Whether trading in the market is suspended. Sent on every ticker captured since 2018. */
+  /** Whether trading in the market is suspended. In the 2024 capture and in Upbit's 2018 example. */
   readonly is_trading_suspended: boolean;
   /** The delisting date (`yyyy-MM-dd`) of a market being delisted, else `null`. */
   readonly delisting_date: string | null;
