@@ -5,7 +5,7 @@
  * subscription and format, then the snapshots it asks for are sent at once.
  */
 import type { RawData } from 'ws';
-import { parseRequest } from '../protocol/upbit/request.js';
+import { type ParseRequestOptions, parseRequest } from '../protocol/upbit/request.js';
 import type { ParsedTypeField } from '../protocol/upbit/types.js';
 import { isPrivateType } from '../protocol/upbit/types.js';
 import type { SimConnection } from './connection.js';
@@ -17,6 +17,8 @@ import { Subscription } from './subscription.js';
 export interface ClientMessageContext {
   readonly counters: ExchangeCounters;
   readonly markets: MarketData;
+  /** Where the exchange reads requests as observed rather than as documented (lower-case codes). */
+  readonly requestOptions: ParseRequestOptions;
   /** Stores and announces what was made of a message. */
   record(record: RequestRecord): void;
   /** Announces a message lost to the silence fault. */
@@ -62,7 +64,7 @@ export function handleClientMessage(connection: SimConnection, data: RawData, co
     return;
   }
 
-  const parsed = parseRequest(text);
+  const parsed = parseRequest(text, context.requestOptions);
   if (!parsed.ok) {
     reject(connection, counters, parsed.error, parsed.message);
     record(parsed);

@@ -33,8 +33,6 @@ import { type UpgradeDecision, UpgradeGate } from './upgrade-gate.js';
 
 /** Close code after a refused private handshake in `authFailure: 'frame'` mode. */
 const AUTH_CLOSE_CODE = 1008;
-/** Close code for an idle connection: a normal closure, the server simply had nothing to keep it for. */
-const IDLE_CLOSE_CODE = 1000;
 
 /**
  * Starts an Upbit-compatible exchange on `ws://127.0.0.1:<port>/websocket/v1` (public) and
@@ -100,6 +98,7 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
     this.messageContext = {
       counters: this.counters,
       markets: this.markets,
+      requestOptions: { lowerCaseCodes: options.lowerCaseCodes },
       record: (record) => {
         this.keep(record);
         this.emit('request', record);
@@ -178,6 +177,14 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
     return { message: { ...wire, code: '' }, connectionIds };
   }
 
+  sendFrame(frame: string | Uint8Array, connectionId?: string): number {
+    this.assertOpen();
+    if (typeof frame !== 'string' && !(frame instanceof Uint8Array)) throw new OptionError('frame', frame, 'a string or bytes');
+    const bytes = Buffer.from(frame);
+    const targets = this.faultTarget().select(connectionId).filter((connection) => !connection.closing);
+    return targets.filter((connection) => connection.send([bytes]) > 0).length;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -207,7 +214,8 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
       counters: this.counters,
       onIdle: (idle) => {
         this.counters.closedIdle++;
-        this.end(idle, IDLE_CLOSE_CODE, 'idle timeout', 'idle');
+        // As observed on Upbit: the socket just goes away, no close frame (the client sees 1006).
+        this.terminate(idle, 'idle');
       },
     });
     this.open.set(connection.id, connection);

@@ -7,10 +7,12 @@
  *   snapshots, or one tick's updates for the connection).
  *
  * A message object is shared by every connection that receives it in a tick, so its encoding is
- * cached per object: N subscribers cost one `JSON.stringify`, not N.
+ * cached per object: N subscribers cost one `JSON.stringify`, not N. Trade ids, digit strings in
+ * upstate, go out as bare 17-digit numbers, as Upbit writes them (`toWireJson`).
  */
 import { listReplyToSimple, toSimple } from '../protocol/upbit/keys.js';
 import type { Format, ListedSubscription, UpbitMessage } from '../protocol/upbit/types.js';
+import { toWireJson } from '../protocol/upbit/wide-integers.js';
 
 /** Error names the exchange sends: Upbit's, plus the rate-limit breach Upbit does not document. */
 export type SimErrorName = 'INVALID_AUTH' | 'WRONG_FORMAT' | 'NO_TICKET' | 'NO_TYPE' | 'NO_CODES' | 'INVALID_PARAM' | 'TOO_MANY_REQUESTS';
@@ -31,7 +33,7 @@ function simpleOf(message: UpbitMessage): Record<string, unknown> {
 function cached(cache: WeakMap<UpbitMessage, Buffer>, message: UpbitMessage, encode: () => unknown): Buffer {
   let frame = cache.get(message);
   if (frame === undefined) {
-    frame = Buffer.from(JSON.stringify(encode()));
+    frame = Buffer.from(toWireJson(encode()));
     cache.set(message, frame);
   }
   return frame;
@@ -46,9 +48,9 @@ export function encodeMessages(messages: readonly UpbitMessage[], format: Format
     case 'SIMPLE':
       return messages.map((message) => cached(simpleFrames, message, () => simpleOf(message)));
     case 'JSON_LIST':
-      return [Buffer.from(JSON.stringify(messages))];
+      return [Buffer.from(toWireJson(messages))];
     case 'SIMPLE_LIST':
-      return [Buffer.from(JSON.stringify(messages.map(simpleOf)))];
+      return [Buffer.from(toWireJson(messages.map(simpleOf)))];
   }
 }
 

@@ -191,6 +191,12 @@ export interface ExchangeHandle extends EventEmitter<ExchangeEvents> {
   injectMyOrder(accessKey: string, fields?: Partial<MyOrderMessage>): Injection<MyOrderMessage>;
   /** Sends a myAsset event to the connections of `accessKey` subscribed to myAsset. */
   injectMyAsset(accessKey: string, fields?: Partial<MyAssetMessage>): Injection<MyAssetMessage>;
+  /**
+   * Sends one frame exactly as given (text as UTF-8), binary as Upbit sends, to one open
+   * connection or to all, whatever they subscribed: for replaying frames captured from Upbit.
+   * Returns how many connections got it. An unknown `connectionId` throws an `OptionError`.
+   */
+  sendFrame(frame: string | Uint8Array, connectionId?: string): number;
   /** Closes every socket, timer and the listener. Idempotent; resolves when all is released. */
   close(): Promise<void>;
 }

@@ -31,7 +31,7 @@ interface LastTrade {
   readonly volume: number;
   readonly askBid: 'ASK' | 'BID';
   readonly at: number;
-  readonly sequentialId: number;
+  readonly sequentialId: string;
 }
 
 /** Average value of one trade and of one order book level, in KRW. */
@@ -46,16 +46,8 @@ const VOLUME_DECIMALS = 8;
 /** Upbit prints accumulated quote amounts with up to 8 decimals. */
 const VALUE_DECIMALS = 8;
 
-/**
- * The ticker fields Upbit still sends but no longer documents as current; kept so messages look
- * like Upbit's (keys.ts maps them to `ts`, `msfi`, `its`, `dd`).
- */
-interface LegacyTickerFields {
-  readonly trade_status: string | null;
-  readonly market_state_for_ios: string | null;
-  readonly is_trading_suspended: boolean;
-  readonly delisting_date: string | null;
-}
+/** Trades a market may make in one millisecond: the four digits after the timestamp in an id. */
+const TRADES_PER_MS = 10_000n;
 
 /** Upbit's `change`: the direction against the previous close. */
 function directionOf(change: number): 'RISE' | 'EVEN' | 'FALL' {
@@ -89,7 +81,8 @@ export class Market {
   private low52: number;
   private low52Date: string;
   private last: LastTrade;
-  private sequence: number;
+  /** Trades made so far; its last four digits end each trade id. */
+  private tradeCount = 0n;
   /** Time of the last change; the `timestamp` of every message. */
   private updatedAt: number;
 
@@ -125,7 +118,6 @@ export class Market {
     this.high52Date = dashedDate(now - p.int(10, 300) * DAY_MS);
     this.low52Date = dashedDate(now - p.int(10, 360) * DAY_MS);
 
-    this.sequence = now * 1000;
     this.last = this.makeTrade(this.price, p.chance(0.5) ? 'BID' : 'ASK', now - p.int(0, 2_000));
     this.updatedAt = now;
 
@@ -161,7 +153,7 @@ export class Market {
     return this.price;
   }
 
-  ticker(streamType: StreamType): TickerMessage & LegacyTickerFields {
+  ticker(streamType: StreamType): TickerMessage {
     const change = this.price - this.prevClosingPrice;
     const decimals = decimalsOf(this.currentTick());
     const rate = this.prevClosingPrice > 0 ? change / this.prevClosingPrice : 0;
@@ -193,9 +185,7 @@ export class Market {
       highest_52_week_date: this.high52Date,
       lowest_52_week_price: this.low52,
       lowest_52_week_date: this.low52Date,
-      trade_status: null,
       market_state: 'ACTIVE',
-      market_state_for_ios: null,
       is_trading_suspended: false,
       delisting_date: null,
       market_warning: 'NONE',
@@ -285,8 +275,17 @@ export class Market {
   private makeTrade(price: number, askBid: 'ASK' | 'BID', at: number): LastTrade {
     const valueKrw = -Math.log(1 - this.prng.next()) * MEAN_TRADE_KRW + 5_000;
     const volume = Math.max(roundTo(valueKrw / this.krwPerUnit / price, VOLUME_DECIMALS), 0.00000001);
-    this.sequence += this.prng.int(1, 1_000);
-    return { price, volume, askBid, at, sequentialId: this.sequence };
+    return { price, volume, askBid, at, sequentialId: this.nextTradeId(at) };
+  }
+
+  /**
+   * Upbit's trade ids as captured: the trade's millisecond timestamp followed by four digits
+   * (`17853950437790001` is a trade at 1785395043779 ms), 17 digits today, above 2^53. The four
+   * digits are this market's trade count, so ids are unique and half of them odd.
+   */
+  private nextTradeId(at: number): string {
+    this.tradeCount++;
+    return (BigInt(at) * TRADES_PER_MS + (this.tradeCount % TRADES_PER_MS)).toString();
   }
 
   private typicalLevelSize(): number {

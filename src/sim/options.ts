@@ -54,10 +54,20 @@ export interface ExchangeOptions {
   /** Seed of the market random walk: the same seed and ticks give the same prices. @default 1 */
   readonly seed?: number;
   /**
-   * A connection with no data either way for this long is closed (Upbit: about 120 s).
-   * @default 120_000
+   * A connection with no data either way for this long is dropped without a close frame (the
+   * client sees 1006). Upbit's pages say about 120 s; a live probe saw 60.5 s, twice, and 60.7 s
+   * on a socket whose only traffic was one snapshot (docs/sim.md, *Idle connections*). Pass
+   * `120_000` for the documented value.
+   * @default 60_000
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * A lower-case market code in a request (`krw-btc`): `'ignore'` accepts it and sends nothing
+   * for it, as a live probe saw Upbit do; `'reject'` answers INVALID_PARAM (Upbit's pages only
+   * ask for upper case). See docs/sim.md, *Lower-case codes*.
+   * @default 'ignore'
+   */
+  readonly lowerCaseCodes?: 'ignore' | 'reject';
   /** Upbit's limits; `false` disables all of them. @default { connectPerSecond: 5, connectWithOriginPer10Seconds: 1, messagesPerSecond: 5, messagesPerMinute: 100 } */
   readonly limits?: ExchangeLimits | false;
   /** Key pairs the private endpoint accepts. @default [] */
@@ -91,6 +101,7 @@ export interface ResolvedExchangeOptions {
   readonly tickMs: number;
   readonly seed: number;
   readonly idleTimeoutMs: number;
+  readonly lowerCaseCodes: 'ignore' | 'reject';
   readonly limits: Required<ExchangeLimits> | undefined;
   readonly credentials: readonly UpbitCredentials[];
   readonly authFailure: AuthFailureMode;
@@ -115,7 +126,8 @@ export function resolveOptions(options: ExchangeOptions = {}): ResolvedExchangeO
     markets: DEFAULT_MARKETS,
     tickMs: 100,
     seed: 1,
-    idleTimeoutMs: 120_000,
+    idleTimeoutMs: 60_000,
+    lowerCaseCodes: 'ignore' as 'ignore' | 'reject',
     credentials: [] as readonly UpbitCredentials[],
     authFailure: 'frame' as AuthFailureMode,
     keepRequests: 5_000,
@@ -128,6 +140,9 @@ export function resolveOptions(options: ExchangeOptions = {}): ResolvedExchangeO
   expectInteger('tickMs', resolved.tickMs, 0, Number.MAX_SAFE_INTEGER);
   expectInteger('seed', resolved.seed, 0, 0xffff_ffff);
   expectInteger('idleTimeoutMs', resolved.idleTimeoutMs, 1, Number.MAX_SAFE_INTEGER);
+  if (resolved.lowerCaseCodes !== 'ignore' && resolved.lowerCaseCodes !== 'reject') {
+    throw new OptionError('lowerCaseCodes', resolved.lowerCaseCodes, "'ignore' or 'reject'");
+  }
   expectCredentials(resolved.credentials);
   if (resolved.authFailure !== 'http' && resolved.authFailure !== 'frame') {
     throw new OptionError('authFailure', resolved.authFailure, "'http' or 'frame'");

@@ -39,7 +39,7 @@ function ticker(code: string, price: number): TickerMessage {
 }
 
 function trade(id: number): TradeMessage {
-  return { type: 'trade', code: 'KRW-BTC', sequential_id: id, stream_type: 'REALTIME' } as TradeMessage;
+  return { type: 'trade', code: 'KRW-BTC', sequential_id: String(id), stream_type: 'REALTIME' } as TradeMessage;
 }
 
 async function drain<T>(iterator: AsyncIterator<T>): Promise<T[]> {

@@ -111,7 +111,7 @@ describe('decodeFrame: invalid frames', () => {
     ['an unknown method', '{"method":"SUBSCRIBE","result":[],"ticket":"t"}', 'unknown method "SUBSCRIBE"'],
     ['a reply without a ticket', '{"method":"LIST_SUBSCRIPTIONS","result":[]}', 'ticket is undefined'],
     ['a reply whose result is not a list', '{"mthd":"LIST_SUBSCRIPTIONS","rslt":{},"tckt":"t"}', 'result is not an array'],
-    ['a reply entry of unknown type', '{"method":"LIST_SUBSCRIPTIONS","result":[{"type":"x"}],"ticket":"t"}', 'result[0]: unknown type'],
+    ['a reply entry whose type is not a string', '{"method":"LIST_SUBSCRIPTIONS","result":[{"type":7}],"ticket":"t"}', 'result[0]: type is 7'],
     ['a reply entry with bad codes', '{"method":"LIST_SUBSCRIPTIONS","result":[{"type":"ticker","codes":[1]}],"ticket":"t"}', 'codes is not a list'],
     ['a reply entry with a bad level', '{"method":"LIST_SUBSCRIPTIONS","result":[{"type":"orderbook","level":"x"}],"ticket":"t"}', 'level is "x"'],
   ])('rejects %s', (_case, text, reason) => {

@@ -270,7 +270,8 @@ export const myAssetSimple = {
 /** Every data type once: [name, DEFAULT frame, SIMPLE frame, the message subscribers get]. */
 export const SAMPLES = [
   ['ticker', tickerDefault, tickerSimple, tickerDefault],
-  ['trade', tradeDefault, tradeSimple, tradeDefault],
+  // sequential_id arrives as the string of digits on the wire (17 digits, above 2^53).
+  ['trade', tradeDefault, tradeSimple, { ...tradeDefault, sequential_id: '17303368620470000' }],
   ['orderbook', orderbookDefault, orderbookSimple, orderbookDefault],
   ['candle.1s', candleDefault, candleSimple, candleDefault],
   ['myOrder', myOrderDefault, myOrderSimple, myOrderDefault],

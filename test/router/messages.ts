@@ -16,7 +16,7 @@ export function ticker(code: string, stream_type: StreamType = 'REALTIME', trade
 }
 
 export function trade(code: string, stream_type: StreamType = 'REALTIME', sequential_id = 1): TradeMessage {
-  return { type: 'trade', code, stream_type, timestamp: 0, sequential_id } as TradeMessage;
+  return { type: 'trade', code, stream_type, timestamp: 0, sequential_id: String(sequential_id) } as TradeMessage;
 }
 
 export function candle(type: CandleType, code: string, stream_type: StreamType = 'REALTIME'): CandleMessage {

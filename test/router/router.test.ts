@@ -142,7 +142,7 @@ describe('Router', () => {
 
   describe('stream preferences', () => {
     /** Trade frames told apart by `sequential_id`. */
-    const trades = (inbox: readonly UpbitMessage[]) => inbox.map((m) => [m.code, m.stream_type, (m as TradeMessage).sequential_id]);
+    const trades = (inbox: readonly UpbitMessage[]) => inbox.map((m) => [m.code, m.stream_type, Number((m as TradeMessage).sequential_id)]);
 
     it('gives a snapshot-only subscriber of a new stream its SNAPSHOT and then nothing more', () => {
       const { router, subscribe } = setup({ cacheTypes: [] });
@@ -205,13 +205,13 @@ describe('Router', () => {
       router.add('once', [only, normalizeSpec({ type: 'trade', codes: ['KRW-ETH'], snapshot: 'only' })], handler);
       router.route(trade('KRW-BTC', 'REALTIME', 2));
       router.route(trade('KRW-ETH', 'REALTIME', 3));
-      expect(handler.mock.calls.map(([m]) => (m as TradeMessage).sequential_id)).toEqual([1, 3]);
+      expect(handler.mock.calls.map(([m]) => Number((m as TradeMessage).sequential_id))).toEqual([1, 3]);
       // A new handler starts afresh: it waits for its one message again.
       const fresh = vi.fn();
       router.add('once', [only], fresh);
       router.route(trade('KRW-BTC', 'REALTIME', 4));
       router.route(trade('KRW-BTC', 'REALTIME', 5));
-      expect(fresh.mock.calls.map(([m]) => (m as TradeMessage).sequential_id)).toEqual([4]);
+      expect(fresh.mock.calls.map(([m]) => Number((m as TradeMessage).sequential_id))).toEqual([4]);
     });
 
     it('gives a snapshot-only subscriber added during a delivery the next frame, not that one', () => {

@@ -216,7 +216,7 @@ describe('error frames', () => {
     ['WRONG_FORMAT', 'not json'],
     ['WRONG_FORMAT', JSON.stringify([{ ticket: 't' }, { type: 'myAsset', codes: [] }])],
     ['INVALID_PARAM', JSON.stringify([{ ticket: 't' }, { type: 'tickr', codes: ['KRW-BTC'] }])],
-    ['INVALID_PARAM', JSON.stringify([{ ticket: 't' }, { type: 'ticker', codes: ['krw-btc'] }])],
+    ['INVALID_PARAM', JSON.stringify([{ ticket: 't' }, { type: 'ticker', codes: ['BTC'] }])],
   ];
 
   it.each(badRequests)('answers %s exactly as parseRequest reports it, and changes nothing', async (name, text) => {
@@ -239,6 +239,23 @@ describe('error frames', () => {
     const realtime = await tickAndCollect(ex, client, 20);
     expect(realtime.length).toBeGreaterThan(0);
     for (const message of realtime) expect(message).toMatchObject({ ty: 'ticker', cd: 'KRW-BTC' });
+  });
+
+  it('answers a lower-case code with nothing, as Upbit was seen to; INVALID_PARAM with lowerCaseCodes: reject', async () => {
+    const ex = await exchange();
+    const client = await connect(ex.url);
+    client.send(JSON.stringify([{ ticket: 't' }, { type: 'ticker', codes: ['krw-btc'] }]));
+    await requestsRecorded(ex, 1);
+    ex.tick(20);
+    await client.roundTrip();
+    expect(client.drain()).toEqual([]);
+    expect(ex.counters.messagesRejected).toBe(0);
+    expect(ex.subscriptionOf(ex.connections()[0]!.id)).toMatchObject([{ type: 'ticker', codes: [{ code: 'krw-btc' }] }]);
+
+    const strict = await exchange({ lowerCaseCodes: 'reject' });
+    const refused = await connect(strict.url);
+    refused.send(JSON.stringify([{ ticket: 't' }, { type: 'ticker', codes: ['krw-btc'] }]));
+    expect((await refused.next()).json).toEqual({ error: { name: 'INVALID_PARAM', message: 'type field 0: codes[0]: "krw-btc" must be upper case' } });
   });
 
   it('answers myOrder / myAsset on the public endpoint with INVALID_AUTH and keeps the connection', async () => {

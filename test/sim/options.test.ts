@@ -4,14 +4,15 @@ import { DEFAULT_LIMITS, DEFAULT_MARKETS, startExchange } from '../../src/sim/in
 import { resolveOptions } from '../../src/sim/options.js';
 
 describe('exchange options', () => {
-  it('defaults to Upbit’s numbers', () => {
+  it('defaults to Upbit’s numbers, as observed where they differ from its pages', () => {
     expect(resolveOptions()).toEqual({
       port: 0,
       host: '127.0.0.1',
       markets: DEFAULT_MARKETS,
       tickMs: 100,
       seed: 1,
-      idleTimeoutMs: 120_000,
+      idleTimeoutMs: 60_000,
+      lowerCaseCodes: 'ignore',
       limits: { connectPerSecond: 5, connectWithOriginPer10Seconds: 1, messagesPerSecond: 5, messagesPerMinute: 100 },
       credentials: [],
       authFailure: 'frame',
@@ -37,6 +38,7 @@ describe('exchange options', () => {
     [{ credentials: [{ accessKey: 'a' }] }, 'credentials[0].secretKey'],
     [{ credentials: [{ secretKey: 's' }] }, 'credentials[0].accessKey'],
     [{ authFailure: 'close' }, 'authFailure'],
+    [{ lowerCaseCodes: 'upper' }, 'lowerCaseCodes'],
     [{ keepRequests: -1 }, 'keepRequests'],
     [{ keepRequests: 1.5 }, 'keepRequests'],
     [{ keepNonces: 0 }, 'keepNonces'],

@@ -8,12 +8,18 @@
  *
  * DEFAULT data frames are the hot path: the parsed object is handed on as it is, after a check of
  * `type` and `code` (no copy, no renaming). Everything else is rare and checked fully.
+ *
+ * Two fields are not delivered as `JSON.parse` reads them (the only two places where a value is
+ * changed on the way): trade `sequential_id` becomes the exact string of digits from the frame's
+ * text (`wide-integers.ts`), and myOrder `prevented_volume` / `prevented_locked`, which Upbit's
+ * pages give as numbers in one place and strings in another, become numbers (`readMyOrder`).
  */
 import { describe } from '../../errors.js';
-import { fromSimple, listReplyFromSimple } from './keys.js';
+import { LIST_SUBSCRIPTIONS_KEYS, fromSimple, listReplyFromSimple } from './keys.js';
 import type { DecodedFrame, ListedSubscription, UpbitMessage } from './types.js';
 import { isRecord } from './json.js';
 import { isDataType } from './types.js';
+import { digitsAfter, keyPattern, restoreWideIntegers } from './wide-integers.js';
 
 /** An `invalid` frame keeps at most this many characters of the offending text. */
 export const MAX_RAW_LENGTH = 256;
@@ -28,33 +34,50 @@ export function decodeFrame(data: Buffer | ArrayBuffer | Uint8Array | string): D
   } catch {
     return invalid('frame is not JSON', text);
   }
-  const frame = Array.isArray(value) ? decodeList(value) : decodeObject(value);
+  const frame = Array.isArray(value) ? decodeList(value, text) : decodeObject(value, text);
   return typeof frame === 'string' ? invalid(frame, text) : frame;
 }
 
 /** A decoded frame, or why the frame is invalid. */
 type Outcome = DecodedFrame | string;
 
-function decodeObject(value: unknown): Outcome {
+function decodeObject(value: unknown, text: string): Outcome {
   if (!isRecord(value)) return 'frame is neither a JSON object nor an array';
   if (value.type !== undefined || value.ty !== undefined) {
     const message = readMessage(value);
-    return typeof message === 'string' ? message : { kind: 'message', message };
+    if (typeof message === 'string') return message;
+    // Only trades carry an integer wider than 2^53; every other type pays this one comparison.
+    if (message.type === 'trade') {
+      const problem = restoreWideIntegers(text, [message], value.type === undefined);
+      if (problem !== undefined) return problem;
+    }
+    return { kind: 'message', message };
   }
   if (value.error !== undefined) return readError(value.error);
   if (value.status !== undefined) {
     return typeof value.status === 'string' ? { kind: 'status', status: value.status } : 'status is not a string';
   }
-  if (value.method !== undefined || value.mthd !== undefined) return readSubscriptions(value);
+  if (value.method !== undefined || value.mthd !== undefined) return readSubscriptions(value, text);
   return 'frame is not a known Upbit message';
 }
 
-function decodeList(items: readonly unknown[]): Outcome {
+function decodeList(items: readonly unknown[], text: string): Outcome {
   const messages: UpbitMessage[] = [];
+  const trades: UpbitMessage[] = [];
+  let simple = false;
   for (const [index, item] of items.entries()) {
     const message = isRecord(item) ? readMessage(item) : 'not an object';
     if (typeof message === 'string') return `list item ${index}: ${message}`;
     messages.push(message);
+    if (message.type === 'trade') {
+      // A list is all DEFAULT (JSON_LIST) or all SIMPLE (SIMPLE_LIST) names.
+      if (trades.length === 0) simple = (item as Record<string, unknown>).type === undefined;
+      trades.push(message);
+    }
+  }
+  if (trades.length > 0) {
+    const problem = restoreWideIntegers(text, trades, simple);
+    if (problem !== undefined) return problem;
   }
   return { kind: 'messages', messages };
 }
@@ -73,7 +96,31 @@ function readMessage(value: Record<string, unknown>): UpbitMessage | string {
     if (type !== 'myAsset' || code !== undefined) return `code is ${describe(code)}, not a string`;
     fields.code = '';
   }
+  if (type === 'myOrder') {
+    const problem = readMyOrder(fields);
+    if (problem !== undefined) return problem;
+  }
   return fields as unknown as UpbitMessage;
+}
+
+/** myOrder fields that Upbit's pages give as Double in one place and as String in another. */
+const NUMBER_OR_STRING_FIELDS = ['prevented_volume', 'prevented_locked'] as const;
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+/**
+ * The one place where a number-or-string field becomes a number: myOrder `prevented_volume` and
+ * `prevented_locked` are Double in the DEFAULT example of https://docs.upbit.com/kr/reference/websocket-myorder
+ * and String in another of Upbit's tables. A decimal string is read as the number it spells
+ * (as precise as the other volumes, which are numbers on the wire); anything else is invalid.
+ */
+function readMyOrder(fields: Record<string, unknown>): string | undefined {
+  for (const name of NUMBER_OR_STRING_FIELDS) {
+    const value = fields[name];
+    if (value == null || typeof value === 'number') continue;
+    if (typeof value !== 'string' || !DECIMAL_TEXT.test(value)) return `${name} is ${describe(value)}, not a number`;
+    fields[name] = Number(value);
+  }
+  return undefined;
 }
 
 function readError(error: unknown): Outcome {
@@ -85,9 +132,12 @@ function readError(error: unknown): Outcome {
 
 /**
  * The LIST_SUBSCRIPTIONS reply (https://docs.upbit.com/kr/reference/list-subscriptions). The page
- * types `ticket` as Long though its example shows a string, so a number is read as its decimal text.
+ * types `ticket` as Long though its example shows a string, so a number is read as its decimal
+ * text, digit for digit from the frame (a Long may pass 2^53). An entry of a type upstate does not
+ * know (Upbit documents newer ones, such as `announcement`, `indicator`, `indicator_signal`) is
+ * left out; the rest of the reply still decodes.
  */
-function readSubscriptions(value: Record<string, unknown>): Outcome {
+function readSubscriptions(value: Record<string, unknown>, text: string): Outcome {
   const reply = value.method !== undefined ? value : listReplyFromSimple(value);
   if (reply.method !== 'LIST_SUBSCRIPTIONS') return `unknown method ${describe(reply.method)}`;
   const { ticket, result } = reply;
@@ -97,15 +147,25 @@ function readSubscriptions(value: Record<string, unknown>): Outcome {
   for (const [index, entry] of result.entries()) {
     const subscription = readListedSubscription(entry);
     if (typeof subscription === 'string') return `result[${index}]: ${subscription}`;
-    listed.push(subscription);
+    if (subscription !== undefined) listed.push(subscription);
   }
-  return { kind: 'subscriptions', ticket: String(ticket), result: listed };
+  return { kind: 'subscriptions', ticket: typeof ticket === 'string' ? ticket : ticketText(ticket, text, value.method === undefined), result: listed };
 }
 
-function readListedSubscription(entry: unknown): ListedSubscription | string {
+/** A numeric ticket as written in the frame, or its double's text if the frame spells it otherwise. */
+function ticketText(ticket: number, text: string, simple: boolean): string {
+  return digitsAfter(text, simple ? SIMPLE_TICKET : DEFAULT_TICKET, 0, ticket)?.digits ?? String(ticket);
+}
+
+const DEFAULT_TICKET = keyPattern('ticket', 'cket"');
+const SIMPLE_TICKET = keyPattern(LIST_SUBSCRIPTIONS_KEYS.ticket, 'ckt"');
+
+/** One entry of the reply; `undefined` for an entry of a type upstate does not know. */
+function readListedSubscription(entry: unknown): ListedSubscription | string | undefined {
   if (!isRecord(entry)) return 'not an object';
   const { type, codes, level } = entry;
-  if (!isDataType(type)) return `unknown type ${describe(type)}`;
+  if (typeof type !== 'string') return `type is ${describe(type)}`;
+  if (!isDataType(type)) return undefined;
   if (codes != null && !(Array.isArray(codes) && codes.every((code) => typeof code === 'string'))) {
     return 'codes is not a list of strings';
   }

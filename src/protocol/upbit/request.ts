@@ -33,7 +33,9 @@
  * | public type with no `codes` or `codes: []`                         | NO_CODES        |
  * | myOrder with no `codes` or `codes: []`                             | ok: all markets |
  * | more than 4 096 codes in the whole request                         | INVALID_PARAM   |
- * | a code that is not a string, lower case, or not `QUOTE-BASE`       | INVALID_PARAM   |
+ * | a code that is not a string, or not `QUOTE-BASE` in any case       | INVALID_PARAM   |
+ * | a lower-case code (`krw-btc`), `lowerCaseCodes: 'ignore'` (default) | ok, never served |
+ * | a lower-case code, `lowerCaseCodes: 'reject'`                      | INVALID_PARAM   |
  * | `.N` suffix on a type other than orderbook                         | INVALID_PARAM   |
  * | orderbook `.N` with N not 1, 5, 15, 30 (`KRW-BTC.7`)               | ok, depth 30    |
  * | orderbook `level` neither a number ≥ 0 nor a decimal string        | INVALID_PARAM   |
@@ -45,6 +47,11 @@
  * pages) and `is_only_snapshot`/`is_only_realtime` (current pages); a flag is on when either
  * spelling is true. Duplicate codes within a field are dropped (`KRW-BTC` and `KRW-BTC.30` are
  * the same book). The size and code limits bound the work an absurd frame can cause.
+ *
+ * Lower-case codes: Upbit's pages ask for upper case without saying what happens otherwise; a live
+ * probe (nemanull/arbitrage-observatory, docs/profiles/upbit/websocket.md, runs W6 and W7,
+ * 2026-09-23) saw `krw-btc` answered with nothing, the socket left open, exactly like an unknown
+ * market. That is the default; `lowerCaseCodes: 'reject'` answers INVALID_PARAM instead.
  */
 import { describe } from '../../errors.js';
 import type {
@@ -73,17 +80,33 @@ const ROLE_KEYS = ['ticket', 'type', 'format', 'method'] as const;
 const CODE_PATTERN = new RegExp(`^(${MARKET_CODE.source.slice(1, -1)})(?:\\.(\\d{1,4}))?$`);
 const DECIMAL = /^\d{1,20}(?:\.\d{1,20})?$/;
 
+/** How the server reads a request where Upbit's documentation and its observed behaviour part. */
+export interface ParseRequestOptions {
+  /**
+   * `'ignore'`: a lower-case code is accepted as written and matches no market, so nothing is
+   * sent for it (observed on Upbit). `'reject'`: the request is refused with INVALID_PARAM.
+   * @default 'ignore'
+   */
+  readonly lowerCaseCodes?: 'ignore' | 'reject';
+}
+
+/** What the type-field readers share: the request's remaining code budget and the options. */
+interface FieldContext {
+  codes: number;
+  readonly rejectLowerCase: boolean;
+}
+
 /** Validates and normalises one client frame. Never throws. */
-export function parseRequest(text: string): ParsedRequest {
+export function parseRequest(text: string, options: ParseRequestOptions = {}): ParsedRequest {
   try {
-    return parseFrame(text);
+    return parseFrame(text, { codes: MAX_REQUEST_CODES, rejectLowerCase: options.lowerCaseCodes === 'reject' });
   } catch (error) {
     // Defence in depth only: every path above returns a result.
     return fail('WRONG_FORMAT', `request could not be read (${describe(String(error))})`);
   }
 }
 
-function parseFrame(text: string): ParsedRequest {
+function parseFrame(text: string, context: FieldContext): ParsedRequest {
   if (typeof text !== 'string') return fail('WRONG_FORMAT', 'request is not text');
   if (text.length > MAX_REQUEST_BYTES || Buffer.byteLength(text, 'utf8') > MAX_REQUEST_BYTES) {
     return fail('WRONG_FORMAT', `request is larger than ${MAX_REQUEST_BYTES} bytes`);
@@ -127,16 +150,15 @@ function parseFrame(text: string): ParsedRequest {
   if (typeFields.length === 0) return fail('NO_TYPE', 'request has no type field');
 
   const fields: ParsedTypeField[] = [];
-  const budget = { codes: MAX_REQUEST_CODES };
   for (const [index, element] of typeFields.entries()) {
-    const field = parseTypeField(element, budget);
+    const field = parseTypeField(element, context);
     if (isFailure(field)) return { ...field, message: `type field ${index}: ${field.message}` };
     fields.push(field);
   }
   return { ok: true, kind: 'subscribe', ticket, fields, format: format ?? 'DEFAULT' };
 }
 
-function parseTypeField(element: Record<string, unknown>, budget: { codes: number }): ParsedTypeField | Failure {
+function parseTypeField(element: Record<string, unknown>, context: FieldContext): ParsedTypeField | Failure {
   const type = element.type;
   if (!isDataType(type)) return fail('INVALID_PARAM', `unknown type ${describe(type)}`);
 
@@ -146,7 +168,7 @@ function parseTypeField(element: Record<string, unknown>, budget: { codes: numbe
   if (isFailure(realtimeOnly)) return realtimeOnly;
   if (snapshotOnly && realtimeOnly) return fail('INVALID_PARAM', 'isOnlySnapshot and isOnlyRealtime are both true');
 
-  const codes = parseCodes(type, element.codes, budget);
+  const codes = parseCodes(type, element.codes, context);
   if (isFailure(codes)) return codes;
 
   const parsed: ParsedTypeField = { type, codes, snapshot: !realtimeOnly, realtime: !snapshotOnly };
@@ -165,19 +187,19 @@ function toLevel(value: unknown): number | undefined {
   return typeof level === 'number' && Number.isFinite(level) && level >= 0 ? level : undefined;
 }
 
-function parseCodes(type: DataType, raw: unknown, budget: { codes: number }): readonly ParsedCode[] | undefined | Failure {
+function parseCodes(type: DataType, raw: unknown, context: FieldContext): readonly ParsedCode[] | undefined | Failure {
   if (type === 'myAsset') return raw == null ? undefined : fail('WRONG_FORMAT', 'myAsset takes no codes');
   if (raw != null && !Array.isArray(raw)) return fail('WRONG_FORMAT', `codes must be an array, got ${describe(raw)}`);
   if (raw == null || raw.length === 0) {
     // myOrder without codes streams every market (Upbit's myOrder page).
     return type === 'myOrder' ? undefined : fail('NO_CODES', `${type} needs at least one code`);
   }
-  budget.codes -= raw.length;
-  if (budget.codes < 0) return fail('INVALID_PARAM', `more than ${MAX_REQUEST_CODES} codes in one request`);
+  context.codes -= raw.length;
+  if (context.codes < 0) return fail('INVALID_PARAM', `more than ${MAX_REQUEST_CODES} codes in one request`);
 
   const byKey = new Map<string, ParsedCode>();
   for (const [index, entry] of raw.entries()) {
-    const code = parseCode(type, entry);
+    const code = parseCode(type, entry, context.rejectLowerCase);
     if (isFailure(code)) return { ...code, message: `codes[${index}]: ${code.message}` };
     const key = `${code.code}.${code.depth ?? ''}`;
     if (!byKey.has(key)) byKey.set(key, code);
@@ -185,17 +207,21 @@ function parseCodes(type: DataType, raw: unknown, budget: { codes: number }): re
   return [...byKey.values()];
 }
 
-function parseCode(type: DataType, entry: unknown): ParsedCode | Failure {
-  const match = typeof entry === 'string' ? CODE_PATTERN.exec(entry) : null;
-  if (match === null) {
-    const upper = typeof entry === 'string' && CODE_PATTERN.test(entry.toUpperCase());
-    return fail('INVALID_PARAM', `${describe(entry)} ${upper ? 'must be upper case' : 'is not a market code like KRW-BTC'}`);
-  }
-  const [, code = '', suffix] = match;
+function parseCode(type: DataType, entry: unknown, rejectLowerCase: boolean): ParsedCode | Failure {
+  const match = typeof entry === 'string' ? (CODE_PATTERN.exec(entry) ?? lowerCaseMatch(entry)) : null;
+  if (match === null) return fail('INVALID_PARAM', `${describe(entry)} is not a market code like KRW-BTC`);
+  const [written, code = '', suffix] = match;
+  if (rejectLowerCase && written !== written.toUpperCase()) return fail('INVALID_PARAM', `${describe(entry)} must be upper case`);
   if (type !== 'orderbook') {
     return suffix === undefined ? { code } : fail('INVALID_PARAM', `${describe(entry)}: only orderbook codes take a .N depth`);
   }
   return { code, depth: toDepth(suffix) };
+}
+
+/** A code that is a market code once upper-cased (ASCII only), as its parts written in the original case. */
+function lowerCaseMatch(entry: string): RegExpExecArray | null {
+  if (!/^[A-Za-z0-9.-]+$/.test(entry) || CODE_PATTERN.exec(entry.toUpperCase()) === null) return null;
+  return /^([A-Za-z0-9]+-[A-Za-z0-9]+)(?:\.(\d{1,4}))?$/.exec(entry);
 }
 
 /** Upbit: "supported 1, 5, 15, 30; unsupported → 30" (https://docs.upbit.com/reference/websocket-orderbook). */

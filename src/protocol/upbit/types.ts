@@ -1,6 +1,8 @@
 /**
  * Upbit WebSocket protocol: the shapes that cross the wire, with Upbit's DEFAULT field names.
- * Sources: docs/protocol.md (Upbit's quotation and exchange WebSocket references).
+ * Sources: docs/protocol.md (Upbit's quotation and exchange WebSocket references), checked against
+ * frames captured from the live exchange (test/protocol/real-frames.json). A field that frames of
+ * some age or some markets lack is optional, with the reason beside it.
  */
 
 export const CANDLE_TYPES = [
@@ -163,6 +165,18 @@ export interface TickerMessage extends MessageBase<'ticker'> {
   readonly lowest_52_week_date: string;
   readonly market_state: 'PREVIEW' | 'ACTIVE' | 'DELISTED';
   readonly market_warning: 'NONE' | 'CAUTION';
+  /** Whether trading in the market is suspended. In the 2024 capture and in Upbit's 2018 example. */
+  readonly is_trading_suspended: boolean;
+  /** The delisting date (`yyyy-MM-dd`) of a market being delisted, else `null`. */
+  readonly delisting_date: string | null;
+  /**
+   * Deprecated by Upbit and absent from current frames (the 2024 capture lacks it; a 2018 example
+   * has it): only old recordings carry it.
+   * @deprecated
+   */
+  readonly trade_status?: string | null;
+  /** Deprecated by Upbit and absent from current frames, like `trade_status`. @deprecated */
+  readonly market_state_for_ios?: string | null;
 }
 
 export interface TradeMessage extends MessageBase<'trade'> {
@@ -175,12 +189,22 @@ export interface TradeMessage extends MessageBase<'trade'> {
   readonly trade_date: string;
   readonly trade_time: string;
   readonly trade_timestamp: number;
-  /** Unique per trade; not an ordering guarantee. */
-  readonly sequential_id: number;
-  readonly best_ask_price: number;
-  readonly best_ask_size: number;
-  readonly best_bid_price: number;
-  readonly best_bid_size: number;
+  /**
+   * Unique per trade; not an ordering guarantee (Upbit's trade page). A **string of decimal
+   * digits**, exactly as on the wire: today's ids have 17 digits (the trade's millisecond
+   * timestamp, then four digits), above 2^53, where a JS number would round them and make two
+   * trades share an id. A string rather than a `bigint` so messages stay JSON-serialisable;
+   * compare two ids numerically by length, then as strings. See docs/protocol.md, *Exact trade ids*.
+   */
+  readonly sequential_id: string;
+  /** Best ask at the trade. Absent from trade frames before 2024 (added by Upbit since). */
+  readonly best_ask_price?: number;
+  /** Absent before 2024, like `best_ask_price`. */
+  readonly best_ask_size?: number;
+  /** Absent before 2024, like `best_ask_price`. */
+  readonly best_bid_price?: number;
+  /** Absent before 2024, like `best_ask_price`. */
+  readonly best_bid_size?: number;
 }
 
 export interface OrderbookUnit {
@@ -195,7 +219,8 @@ export interface OrderbookMessage extends MessageBase<'orderbook'> {
   readonly total_ask_size: number;
   readonly total_bid_size: number;
   readonly orderbook_units: readonly OrderbookUnit[];
-  readonly level: number;
+  /** Price-grouping level (0 = none). Absent from orderbook frames before 2024 (a 2019 capture lacks it). */
+  readonly level?: number;
 }
 
 export interface CandleMessage<T extends CandleType = CandleType> extends MessageBase<T> {
@@ -233,7 +258,13 @@ export interface MyOrderMessage extends MessageBase<'myOrder'> {
   readonly is_maker?: boolean | null;
   readonly identifier?: string | null;
   readonly smp_type?: string | null;
+  /**
+   * Volume cancelled by self-match prevention. Upbit's pages give it as a number in one place and
+   * a string in another; the decoder turns a decimal string into a number (`readMyOrder` in
+   * decode.ts, the one place that does), so it is always a number here.
+   */
   readonly prevented_volume?: number;
+  /** Funds released by self-match prevention; number or string on the wire, like `prevented_volume`. */
   readonly prevented_locked?: number;
   readonly trade_timestamp?: number | null;
   readonly order_timestamp: number;
