@@ -28,6 +28,7 @@ import { MarketData } from './market-data.js';
 import { type ExchangeOptions, type ResolvedExchangeOptions, resolveOptions } from './options.js';
 import { myAssetWire, myOrderEvent } from './private-events.js';
 import { type ListeningServer, listen } from './server.js';
+import { replay, type ReplayOptions, type ReplayResult, replayTarget, validateReplay } from './replay.js';
 import { type UpgradeDecision, UpgradeGate } from './upgrade-gate.js';
 
 /** Close code after a refused private handshake in `authFailure: 'frame'` mode. */
@@ -168,6 +169,12 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
     // Sent without `code` (as Upbit does); handed back with `code: ''` as a decoder yields it.
     const connectionIds = this.deliver(targets, wire as MyAssetMessage);
     return { message: { ...wire, code: '' }, connectionIds };
+  }
+
+  replay(frames: readonly Buffer[], options: ReplayOptions): Promise<ReplayResult> {
+    this.assertOpen();
+    validateReplay(frames, options);
+    return replay(replayTarget(this.open.values(), options.connectionId), frames, options.count);
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@
  * counters and its fault switches.
  */
 import type { EventEmitter } from 'eventemitter3';
+import type { ReplayOptions, ReplayResult } from './replay.js';
 import type {
   ConnectionKind,
   Format,
@@ -182,6 +183,12 @@ export interface ExchangeHandle extends EventEmitter<ExchangeEvents> {
   injectMyOrder(accessKey: string, fields?: Partial<MyOrderMessage>): Injection<MyOrderMessage>;
   /** Sends a myAsset event to the connections of `accessKey` subscribed to myAsset. */
   injectMyAsset(accessKey: string, fields?: Partial<MyAssetMessage>): Injection<MyAssetMessage>;
+  /**
+   * Sends `count` frames to one public connection (the only one open, or `connectionId`), cycling
+   * through `frames` as they are, as fast as its socket takes them: for data-path benchmarks.
+   * Frames are not checked against the subscription. Resolves when the last frame has left.
+   */
+  replay(frames: readonly Buffer[], options: ReplayOptions): Promise<ReplayResult>;
   /** Closes every socket, timer and the listener. Idempotent; resolves when all is released. */
   close(): Promise<void>;
 }
