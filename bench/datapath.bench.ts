@@ -23,9 +23,9 @@ const EXCHANGE_FILE = fileURLToPath(new URL('./exchange-process.ts', import.meta
 const CLIENT_FILE = fileURLToPath(new URL('./datapath-client.ts', import.meta.url));
 const LATENCY_FILE = fileURLToPath(new URL('./datapath-latency.ts', import.meta.url));
 
-const FRAMES = 200_000;
+const FRAMES = 100_000;
 const SMOKE_FRAMES = 2_000;
-const LATENCY_SAMPLES = 5_000;
+const LATENCY_SAMPLES = 2_000;
 const SMOKE_LATENCY_SAMPLES = 100;
 const LABELS: Record<ReaderKind, string> = {
   floor: 'floor: ws + JSON.parse',
