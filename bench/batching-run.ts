@@ -8,6 +8,8 @@ import { getHeapStatistics } from 'node:v8';
 import { measureSide, scenarioChanges } from '../src/cli/comparison.js';
 
 export interface BatchingRun {
+  /** Why the run failed (the exchange refused a message and closed the socket, say); the figures are then 0. */
+  readonly failed?: string;
   readonly messages: number;
   readonly fullStateMs: number;
   readonly settledMs: number;
@@ -43,6 +45,10 @@ export async function runSide(side: 'naive' | 'flush', n: number): Promise<Batch
     });
     sample();
     return { ...result, violations, baseHeapBytes, peakHeapBytes };
+  } catch (error) {
+    // Reported, not thrown: the parent counts the violation and runs the measurement again.
+    const failed = error instanceof Error ? error.message : String(error);
+    return { failed, messages: 0, fullStateMs: 0, settledMs: 0, violations, baseHeapBytes, peakHeapBytes };
   } finally {
     clearInterval(sampler);
   }
