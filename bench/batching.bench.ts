@@ -54,35 +54,56 @@ interface Failure {
 }
 
 /** Attempts per measurement: a run with a violation is reported and run again, at most this many times in all. */
-const ATTEMPTS = 3;
+const ATTEMPTS = 5;
 
-/** One measurement in a fresh process; a failed attempt is kept in `failures` and retried. */
-function measure(side: 'naive' | 'flush', n: number, failures: Failure[], context: BenchContext): BatchingRun {
+/** One measurement in a fresh process; a failed attempt is kept in `failures` and retried; `undefined` if every attempt failed. */
+function measure(side: 'naive' | 'flush', n: number, failures: Failure[], context: BenchContext): BatchingRun | undefined {
   for (let attempt = 1; ; attempt++) {
     const result = runChild<BatchingRun>(RUN_FILE, [side, String(n)], ['--expose-gc']);
     if (result.failed === undefined && result.violations === 0) return result;
     const failure = { side, n, violations: result.violations, reason: result.failed ?? 'limits broken' };
     failures.push(failure);
     context.log(`batching: ${side} at N=${n} failed (${failure.violations} violations: ${failure.reason})`);
-    if (attempt === ATTEMPTS) throw new Error(`batching: ${side} at N=${n} failed ${ATTEMPTS} times; last: ${failure.reason}`);
+    if (attempt === ATTEMPTS) return undefined;
   }
 }
 
 interface Runs {
   naive: BatchingRun[];
   flush: BatchingRun[];
+  /** Both sides of one round, for per-round ratios. */
+  pairs: [naive: BatchingRun, flush: BatchingRun][];
+  /** Measurements given up after `ATTEMPTS` failed attempts. */
+  lost: number;
+}
+
+function lostNote(runs: ReadonlyMap<number, Runs>): string {
+  const lost = [...runs].filter(([, entry]) => entry.lost > 0);
+  if (lost.length === 0) return '';
+  return (
+    ` Given up after ${ATTEMPTS} failed attempts (so fewer runs than rounds in their medians): ` +
+    lost.map(([n, entry]) => `${entry.lost} at N = ${formatNumber(n)}`).join(', ') +
+    '.'
+  );
 }
 
 export function run(context: BenchContext): SectionReport {
   const sizes = context.smoke ? SMOKE_SIZES : SIZES;
   const naiveMax = context.smoke ? SMOKE_NAIVE_MAX : MEASURED_NAIVE_MAX;
-  const runs = new Map<number, Runs>(sizes.map((n) => [n, { naive: [], flush: [] }]));
+  const runs = new Map<number, Runs>(sizes.map((n) => [n, { naive: [], flush: [], pairs: [], lost: 0 }]));
   const failures: Failure[] = [];
   for (let round = 0; round < context.rounds; round++) {
     context.log(`batching: round ${round + 1} of ${context.rounds}`);
     for (const n of rotate(sizes, round)) {
       const sides = n <= naiveMax ? rotate(['flush', 'naive'] as const, round) : (['flush'] as const);
-      for (const side of sides) runs.get(n)![side].push(measure(side, n, failures, context));
+      const entry = runs.get(n)!;
+      const both: Partial<Record<'naive' | 'flush', BatchingRun>> = {};
+      for (const side of sides) {
+        const result = measure(side, n, failures, context);
+        if (result === undefined) entry.lost++;
+        else entry[side].push((both[side] = result));
+      }
+      if (both.naive !== undefined && both.flush !== undefined) entry.pairs.push([both.naive, both.flush]);
     }
   }
 
@@ -97,40 +118,46 @@ export function run(context: BenchContext): SectionReport {
     return `0 (${count} in ${failed.length} failed run${failed.length === 1 ? '' : 's'}, run again)`;
   };
   for (const n of sizes) {
-    const { naive, flush } = runs.get(n)!;
-    const of = (list: BatchingRun[], pick: (run: BatchingRun) => number) => spread(list.map(pick));
-    const heap = (list: BatchingRun[]) => formatSpread(of(list, (r) => megabytes(r.peakHeapBytes - r.baseHeapBytes)), 1);
+    const { naive, flush, pairs } = runs.get(n)!;
+    const cell = (list: BatchingRun[], pick: (run: BatchingRun) => number, digits = 0) =>
+      list.length === 0 ? 'failed' : formatSpread(spread(list.map(pick)), digits);
+    const heap = (list: BatchingRun[]) => cell(list, (r) => megabytes(r.peakHeapBytes - r.baseHeapBytes), 1);
+    const medianOf = (list: BatchingRun[], pick: (run: BatchingRun) => number) => (list.length === 0 ? Number.NaN : spread(list.map(pick)).median);
     rows.push([
       formatNumber(n),
       'flush',
-      formatSpread(of(flush, (r) => r.messages)),
-      formatSpread(of(flush, (r) => r.fullStateMs)),
-      formatSpread(of(flush, (r) => r.settledMs)),
+      cell(flush, (r) => r.messages),
+      cell(flush, (r) => r.fullStateMs),
+      cell(flush, (r) => r.settledMs),
       heap(flush),
       violationsOf('flush', n),
     ]);
     const simulated = simulatedNaiveWireMs(n);
-    if (naive.length > 0) {
+    if (n <= naiveMax) {
       rows.push([
         formatNumber(n),
         'naive',
-        formatSpread(of(naive, (r) => r.messages)),
-        formatSpread(of(naive, (r) => r.fullStateMs)),
-        formatSpread(of(naive, (r) => r.settledMs)),
+        cell(naive, (r) => r.messages),
+        cell(naive, (r) => r.fullStateMs),
+        cell(naive, (r) => r.settledMs),
         heap(naive),
         violationsOf('naive', n),
       ]);
       // Per-round ratios: both sides of a round ran back to back on the same machine.
-      const settledRatio = spread(naive.map((r, i) => r.settledMs / Math.max(1, flush[i]!.settledMs)));
-      const fullRatio = spread(naive.map((r, i) => r.fullStateMs / Math.max(1, flush[i]!.fullStateMs)));
+      if (pairs.length === 0) {
+        ratios.push([formatNumber(n), 'failed', 'failed', 'failed', `${formatNumber(simulated)} ms`]);
+        continue;
+      }
+      const settledRatio = spread(pairs.map(([nv, fl]) => nv.settledMs / Math.max(1, fl.settledMs)));
+      const fullRatio = spread(pairs.map(([nv, fl]) => nv.fullStateMs / Math.max(1, fl.fullStateMs)));
       headline.push(
-        `Batching, N = ${formatNumber(n)}: naive ÷ flush — messages ${formatNumber(spread(naive.map((r) => r.messages)).median)} ÷ ` +
-          `${formatNumber(spread(flush.map((r) => r.messages)).median)}, settled ${formatSpread(settledRatio, 2, '×')}, ` +
-          `full state ${formatSpread(fullRatio, 2, '×')} (measured)`,
+        `Batching, N = ${formatNumber(n)}: naive ÷ flush — messages ${formatNumber(medianOf(naive, (r) => r.messages))} ÷ ` +
+          `${formatNumber(medianOf(flush, (r) => r.messages))}, settled ${formatSpread(settledRatio, 2, '×')}, ` +
+          `full state ${formatSpread(fullRatio, 2, '×')} (measured, ${pairs.length} rounds)`,
       );
       ratios.push([
         formatNumber(n),
-        formatSpread(spread(naive.map((r, i) => r.messages / flush[i]!.messages)), 0, '×'),
+        formatSpread(spread(pairs.map(([nv, fl]) => nv.messages / fl.messages)), 0, '×'),
         formatSpread(fullRatio, 2, '×'),
         formatSpread(settledRatio, 2, '×'),
         `${formatNumber(simulated)} ms`,
@@ -138,15 +165,15 @@ export function run(context: BenchContext): SectionReport {
     } else {
       rows.push([formatNumber(n), 'naive (simulated clock)', formatNumber(n), '—', `${formatNumber(simulated)}`, '—', '0 by construction']);
       headline.push(
-        `Batching, N = ${formatNumber(n)}: flush ${formatNumber(spread(flush.map((r) => r.messages)).median)} message(s), settled in ` +
-          `${formatNumber(spread(flush.map((r) => r.settledMs)).median)} ms; naive would send ${formatNumber(n)} over ` +
+        `Batching, N = ${formatNumber(n)}: flush ${formatNumber(medianOf(flush, (r) => r.messages))} message(s), settled in ` +
+          `${formatNumber(medianOf(flush, (r) => r.settledMs))} ms; naive would send ${formatNumber(n)} over ` +
           `${formatNumber(simulated / 60_000, 1)} min (simulated clock)`,
       );
       ratios.push([
         formatNumber(n),
-        `${formatNumber(n / spread(flush.map((r) => r.messages)).median)}×`,
+        `${formatNumber(n / medianOf(flush, (r) => r.messages))}×`,
         '—',
-        `${formatNumber(simulated / spread(flush.map((r) => r.settledMs)).median, 0)}× (simulated naive)`,
+        `${formatNumber(simulated / medianOf(flush, (r) => r.settledMs), 0)}× (simulated naive)`,
         `${formatNumber(simulated)} ms`,
       ]);
     }
@@ -186,7 +213,8 @@ export function run(context: BenchContext): SectionReport {
             .map((failure) => `${failure.side} at N = ${formatNumber(failure.n)} (${failure.violations}: ${failure.reason})`)
             .join('; ')}. The sender and its exchange share one process, and the exchange stamps a message when its ` +
           'handler runs: on a loaded machine a stall of more than the gates\' 100 ms margin between two messages five apart ' +
-          'makes a correct sender look too fast. The kept runs had none.',
+          'makes a correct sender look too fast. The kept runs had none.' +
+          lostNote(runs),
       `Naive runs for real up to N = ${naiveMax}. Above, running it would take N/5 s at best (N = 10 000: about 100 minutes ` +
         'of wire time), so its row is computed: N grants through the same sliding-window gate on a simulated clock ' +
         '(`simulatedNaiveWireMs` in bench/batching.bench.ts), which the measured rows check (last column). Its messages are N by ' +
