@@ -7,7 +7,8 @@
  * bare-again row is pure measurement noise, the yardstick for reading the others.
  */
 import { decodeFrame } from '../src/protocol/upbit/decode.js';
-import { formatNumber, median, printTable, prng, time } from './harness.js';
+import { formatNumber, median, prng, time } from './harness.js';
+import type { BenchContext, SectionReport } from './report.js';
 
 const FRAMES = 50_000;
 /** Distinct frames, decoded over and over (a new Buffer per frame would measure the allocator). */
@@ -89,22 +90,34 @@ function measure(stream: Stream): Record<Side, number[]> {
   return times;
 }
 
-export function run(): void {
-  const streams: Stream[] = ['DEFAULT', 'SIMPLE', 'trades only, DEFAULT'];
+export function run(context: BenchContext): SectionReport {
+  const streams: Stream[] = context.smoke ? ['DEFAULT'] : ['DEFAULT', 'SIMPLE', 'trades only, DEFAULT'];
+  const ratioOf: Record<string, number> = {};
   const rows = streams.flatMap((stream) => {
+    context.log(`decoder: ${stream}`);
     const times = measure(stream);
     return SIDES.map((side) => {
       const ms = median(times[side]);
       const cells = [`${stream}: ${side === 'bare' ? 'bare JSON.parse' : side === 'again' ? 'bare again' : 'decodeFrame'}`, formatNumber(FRAMES / (ms / 1000)), formatNumber((ms * 1e6) / FRAMES, 1), formatNumber(ms, 1)];
       if (side === 'bare') return [...cells, '', ''];
       const ratios = times[side].map((t, round) => t / times.bare[round]!);
+      if (side !== 'again') ratioOf[stream] = median(ratios);
       return [...cells, formatNumber(median(ratios), 3), `${formatNumber(Math.min(...ratios), 3)}–${formatNumber(Math.max(...ratios), 3)}`];
     });
   });
-  printTable(
-    `Decoder: ${formatNumber(FRAMES)} binary frames per round (ticker, trade, 15-unit orderbook; medians of ${ROUNDS} interleaved rounds)`,
-    ['run', 'frames/s', 'ns/frame', 'ms', '÷ bare', 'min–max'],
-    rows,
-  );
-  if (sink === 0) console.log('(no frame decoded)');
+  if (sink === 0) throw new Error('decoder bench: no frame decoded');
+  return {
+    title: 'Decoder',
+    intro: [
+      'decodeFrame on a firehose of binary frames shaped like the live exchange\'s (real field sets, 17-digit trade ids kept exact, 15-unit books), next to a bare client that only turns the same Buffers into text and JSON.parses them. Rounds of both sides interleave after warm-up rounds; "bare again" is the noise of the measurement.',
+    ],
+    tables: [
+      {
+        title: `${formatNumber(FRAMES)} binary frames per round (medians of ${ROUNDS} interleaved rounds)`,
+        header: ['run', 'frames/s', 'ns/frame', 'ms', '÷ bare', 'min–max'],
+        rows,
+      },
+    ],
+    headline: Object.entries(ratioOf).map(([stream, ratio]) => `decodeFrame ÷ bare JSON.parse, ${stream}: ${formatNumber(ratio, 2)}×`),
+  };
 }

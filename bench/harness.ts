@@ -1,4 +1,6 @@
-/** Small helpers shared by the benchmarks: timing, medians, a seeded PRNG and a compact table. */
+/** Small helpers shared by the benchmarks: timing, medians and spreads, a seeded PRNG, child runs and a compact table. */
+import { spawnSync } from 'node:child_process';
+import { basename } from 'node:path';
 
 /** Milliseconds `fn` takes, on the monotonic clock. */
 export function time(fn: () => void): number {
@@ -39,13 +41,49 @@ export function formatNumber(value: number, digits = 0): string {
   return fraction === undefined ? grouped : `${grouped}.${fraction}`;
 }
 
-/** Prints rows as an aligned table under a title; the first column is left-aligned, the rest right-aligned. */
-export function printTable(title: string, header: readonly string[], rows: readonly (readonly string[])[]): void {
-  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(widths.map((width) => '─'.repeat(width)).join('  '));
-  for (const row of rows) console.log(line(row));
+/** Median, min and max of a figure measured over several runs. */
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export function spread(values: readonly number[]): Spread {
+  if (values.length === 0) throw new Error('spread of no values');
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** "median (min–max)", each with `digits` decimals and an optional unit after the median. */
+export function formatSpread({ median: middle, min, max }: Spread, digits = 0, unit = ''): string {
+  if (min === max) return `${formatNumber(middle, digits)}${unit}`;
+  return `${formatNumber(middle, digits)}${unit} (${formatNumber(min, digits)}–${formatNumber(max, digits)})`;
+}
+
+/** Bytes as MB with one decimal. */
+export function megabytes(bytes: number): number {
+  return bytes / (1024 * 1024);
+}
+
+/**
+ * Runs a bench script in a fresh `node` with this process's loader flags (tsx) plus `nodeArgs`,
+ * and parses the JSON of its last stdout line. A process per measurement: no JIT state, heap or
+ * handle left by the one before.
+ */
+export function runChild<T>(file: string, args: readonly string[], nodeArgs: readonly string[] = []): T {
+  const child = spawnSync(process.execPath, [...process.execArgv, ...nodeArgs, file, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
+  });
+  if (child.status !== 0) {
+    throw new Error(`bench: ${basename(file)} ${args.join(' ')} failed (${child.error?.message ?? `exit ${child.status}`})`);
+  }
+  const lines = child.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!) as T;
+}
+
+/** Rotates `items` by `round`, so no item always runs first (colder) or last across rounds. */
+export function rotate<T>(items: readonly T[], round: number): T[] {
+  const shift = round % Math.max(1, items.length);
+  return [...items.slice(shift), ...items.slice(0, shift)];
 }

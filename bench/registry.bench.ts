@@ -4,9 +4,11 @@
  */
 import { PUBLIC_TYPES } from '../src/protocol/upbit/types.js';
 import { normalizeSpec, Registry, type NormalizedSpec, type SnapshotMode } from '../src/registry/index.js';
-import { formatNumber, median, pick, printTable, prng, time } from './harness.js';
+import { formatNumber, formatSpread, median, pick, prng, spread, time } from './harness.js';
+import type { BenchContext, SectionReport } from './report.js';
 
 const COMPONENTS = 10_000;
+const SMOKE_COMPONENTS = 200;
 const SPECS_PER_COMPONENT = 20;
 const CODES = Array.from({ length: 1_000 }, (_, i) => `KRW-C${i}`);
 const MODES: readonly SnapshotMode[] = ['include', 'include', 'only', 'exclude'];
@@ -25,23 +27,23 @@ function componentSpecs(random: () => number): NormalizedSpec[] {
   });
 }
 
-function churn(): string[][] {
-  const random = prng(1);
-  const specs = Array.from({ length: COMPONENTS }, () => componentSpecs(random));
-  const replacements = Array.from({ length: COMPONENTS }, () => componentSpecs(random));
-  const rows: string[][] = [];
-  const row = (name: string, ms: number) => {
-    const perOp = (ms * 1000) / COMPONENTS;
-    rows.push([name, formatNumber(COMPONENTS / (ms / 1000)), formatNumber(perOp, 2), formatNumber(perOp / SPECS_PER_COMPONENT, 3)]);
-  };
+const OPERATIONS = ['register (new owner)', 'register (replace)', 'unregister'] as const;
+
+/** Milliseconds of each operation over `components` components, on a fresh registry. */
+function churn(components: number, seed: number): number[] {
+  const random = prng(seed);
+  const specs = Array.from({ length: components }, () => componentSpecs(random));
+  const replacements = Array.from({ length: components }, () => componentSpecs(random));
   const registry = new Registry();
   let notifications = 0;
   registry.onChange(() => notifications++);
-  row('register (new owner)', time(() => specs.forEach((s, i) => registry.register(`c${i}`, s))));
-  row('register (replace)', time(() => replacements.forEach((s, i) => registry.register(`c${i}`, s))));
-  row('unregister', time(() => specs.forEach((_, i) => registry.unregister(`c${i}`))));
+  const times = [
+    time(() => specs.forEach((s, i) => registry.register(`c${i}`, s))),
+    time(() => replacements.forEach((s, i) => registry.register(`c${i}`, s))),
+    time(() => specs.forEach((_, i) => registry.unregister(`c${i}`))),
+  ];
   if (registry.snapshot('public').entries.length !== 0 || notifications === 0) throw new Error('registry bench: bad end state');
-  return rows;
+  return times;
 }
 
 /** µs per register + unregister of one 20-spec owner, with `live` specs already registered. */
@@ -63,16 +65,39 @@ function perOpAt(live: number): number {
   return (median(rounds) * 1000) / (probes.length * 5 * 2);
 }
 
-export function run(): void {
+export function run(context: BenchContext): SectionReport {
+  const components = context.smoke ? SMOKE_COMPONENTS : COMPONENTS;
+  const liveSizes = context.smoke ? [1_000] : [1_000, 10_000, 100_000];
   perOpAt(1_000); // warm-up
-  printTable(
-    `Registry churn: ${formatNumber(COMPONENTS)} components × ${SPECS_PER_COMPONENT} specs (1–3 codes each, ${formatNumber(CODES.length)} codes)`,
-    ['operation', 'ops/s', 'µs/op', 'µs/spec'],
-    churn(),
-  );
-  printTable(
-    'Registry cost per operation vs live specs (register or unregister of a 20-spec owner; median of 7)',
-    ['live specs', 'µs/op'],
-    [1_000, 10_000, 100_000].map((live) => [formatNumber(live), formatNumber(perOpAt(live), 2)]),
-  );
+  context.log('registry: churn');
+  const rounds = Array.from({ length: context.rounds }, (_, round) => churn(components, round + 1));
+  const churnRows = OPERATIONS.map((name, op) => {
+    const ms = rounds.map((times) => times[op]!);
+    const perOp = spread(ms.map((m) => (m * 1000) / components));
+    return [
+      name,
+      formatSpread(spread(ms.map((m) => components / (m / 1000)))),
+      formatSpread(perOp, 2),
+      formatSpread({ median: perOp.median / SPECS_PER_COMPONENT, min: perOp.min / SPECS_PER_COMPONENT, max: perOp.max / SPECS_PER_COMPONENT }, 3),
+    ];
+  });
+  context.log('registry: cost vs live specs');
+  const liveRows = liveSizes.map((live) => [
+    formatNumber(live),
+    formatSpread(spread(Array.from({ length: context.rounds }, () => perOpAt(live))), 2),
+  ]);
+  return {
+    title: 'Registry: churn and cost per operation',
+    intro: [
+      `${formatNumber(components)} components × ${SPECS_PER_COMPONENT} specs each (a random public type, 1–3 of ` +
+        `${formatNumber(CODES.length)} codes, a random snapshot mode and depth) registered, replaced and unregistered ` +
+        `(\`bench/registry.bench.ts\`), ${context.rounds} rounds. Then the cost of one register or unregister of a 20-spec owner ` +
+        'as the number of live specs grows: it should stay flat (O(specs changed), not O(everything)); each figure is itself ' +
+        'the median of 7 timings of 2 000 operations.',
+    ],
+    tables: [
+      { title: 'Registry churn', header: ['operation', 'ops/s', 'µs/op', 'µs/spec'], rows: churnRows },
+      { title: 'Registry cost per operation vs live specs', header: ['live specs', 'µs/op'], rows: liveRows },
+    ],
+  };
 }

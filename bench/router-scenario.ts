@@ -18,11 +18,13 @@ import { normalizeSpec } from '../src/registry/index.js';
 import { Router } from '../src/router/index.js';
 import { median, pick, prng, time } from './harness.js';
 
-export const FRAMES = 1_000_000;
+/** `node router-scenario.ts <index> smoke`: a few frames and rounds, to check the script runs. */
+const SMOKE = process.argv[3] === 'smoke';
+export const FRAMES = SMOKE ? 10_000 : 1_000_000;
 export const SUBSCRIBERS = 1_000;
 export const CODES = Array.from({ length: 200 }, (_, i) => `KRW-C${i}`);
-const WARM_UP_ROUNDS = 2;
-export const ROUNDS = 15;
+const WARM_UP_ROUNDS = SMOKE ? 1 : 2;
+export const ROUNDS = SMOKE ? 2 : 15;
 /**
  * Distinct decoded frames, routed over and over (a million distinct objects would measure the GC).
  * Allocated just before timing, during which next to nothing is allocated, they stay in the young

@@ -87,6 +87,22 @@ export function startComparison(
   };
 }
 
+/**
+ * One side of one scenario, alone on an exchange of its own: what `startComparison` runs per side
+ * (the benchmark report runs each side in a process of its own). `watch` sees the exchange before
+ * the side starts, to count what it refuses.
+ */
+export function measureSide(
+  side: 'naive' | 'flush',
+  changes: readonly Change[],
+  options: { readonly seed?: number; readonly signal?: AbortSignal; readonly watch?: (exchange: ExchangeHandle) => void } = {},
+): Promise<SideResult> {
+  return measureOnOwnExchange(changes, options, (exchange) => {
+    options.watch?.(exchange);
+    return side === 'naive' ? naiveSide(exchange, changes) : flushSide(exchange, changes);
+  });
+}
+
 /** One side of a scenario: makes every change, resolves with the messages it wrote. */
 interface Side {
   send(): Promise<number>;

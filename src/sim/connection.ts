@@ -102,6 +102,22 @@ export class SimConnection {
     return frames.length;
   }
 
+  /**
+   * Sends frames like `send`, and resolves with how many once the last has been handed to the
+   * kernel (0 if none could go out, or the socket failed on the way): the pace of a replay.
+   */
+  sendFlushed(frames: readonly Buffer[]): Promise<number> {
+    if (frames.length === 0 || !this.canSend) return Promise.resolve(this.send(frames));
+    return new Promise((resolve) => {
+      const last = frames.length - 1;
+      frames.forEach((frame, index) =>
+        this.socket.send(frame, { binary: true }, index === last ? (error) => resolve(error ? 0 : frames.length) : undefined),
+      );
+      this.counters.framesSent += frames.length;
+      this.touch();
+    });
+  }
+
   /** Sends an error frame (`{"error":{"name","message"}}`). */
   sendError(name: SimErrorName, message: string): void {
     if (this.send([errorFrame(name, message)]) > 0) this.counters.errorsSent++;

@@ -29,6 +29,7 @@ import { MarketData } from './market-data.js';
 import { type ExchangeOptions, type ResolvedExchangeOptions, resolveOptions } from './options.js';
 import { myAssetWire, myOrderEvent } from './private-events.js';
 import { type ListeningServer, listen } from './server.js';
+import { replay, type ReplayOptions, type ReplayResult, replayTarget, validateReplay } from './replay.js';
 import { type UpgradeDecision, UpgradeGate } from './upgrade-gate.js';
 
 /** Close code after a refused private handshake in `authFailure: 'frame'` mode. */
@@ -183,6 +184,12 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
     const bytes = Buffer.from(frame);
     const targets = this.faultTarget().select(connectionId).filter((connection) => !connection.closing);
     return targets.filter((connection) => connection.send([bytes]) > 0).length;
+  }
+
+  replay(frames: readonly Buffer[], options: ReplayOptions): Promise<ReplayResult> {
+    this.assertOpen();
+    validateReplay(frames, options);
+    return replay(replayTarget(this.open.values(), options.connectionId), frames, options.count);
   }
 
   close(): Promise<void> {

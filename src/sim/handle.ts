@@ -3,6 +3,7 @@
  * counters and its fault switches.
  */
 import type { EventEmitter } from 'eventemitter3';
+import type { ReplayOptions, ReplayResult } from './replay.js';
 import type {
   ConnectionKind,
   Format,
@@ -197,6 +198,12 @@ export interface ExchangeHandle extends EventEmitter<ExchangeEvents> {
    * Returns how many connections got it. An unknown `connectionId` throws an `OptionError`.
    */
   sendFrame(frame: string | Uint8Array, connectionId?: string): number;
+  /**
+   * Sends `count` frames to one public connection (the only one open, or `connectionId`), cycling
+   * through `frames` as they are, as fast as its socket takes them: for data-path benchmarks.
+   * Frames are not checked against the subscription. Resolves when the last frame has left.
+   */
+  replay(frames: readonly Buffer[], options: ReplayOptions): Promise<ReplayResult>;
   /** Closes every socket, timer and the listener. Idempotent; resolves when all is released. */
   close(): Promise<void>;
 }

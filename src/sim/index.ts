@@ -7,6 +7,7 @@ export { DEFAULT_MARKETS } from './catalogue.js';
 export { DEFAULT_LIMITS } from './options.js';
 export type { AuthFailureMode, ExchangeLimits, ExchangeOptions } from './options.js';
 export { PRIVATE_PATH, PUBLIC_PATH } from './handle.js';
+export type { ReplayOptions, ReplayResult } from './replay.js';
 export type {
   CloseCause,
   CloseEvent,
