@@ -93,7 +93,7 @@ describe('sharedConnectGate', () => {
 
   it('is the same gate for a second copy of this module (the other build of the package)', async () => {
     vi.resetModules();
-    const copy = (await import('../../src/rate/upbit.js?copy')) as typeof import('../../src/rate/upbit.js');
+    const copy = await import('../../src/rate/upbit.js');
     expect(copy.sharedConnectGate).not.toBe(sharedConnectGate);
     expect(copy.sharedConnectGate(7)).toBe(sharedConnectGate(7));
   });
