@@ -13,7 +13,7 @@ import { type Comparison, DEFAULT_COMPARISON, MAX_COMPARISON_REQUESTS, startComp
 import { comparisonLines } from './comparison-report.js';
 import { type Population, startPopulation } from './components.js';
 import { type DemoSample, screenLines, statusLine, summaryLines } from './demo-view.js';
-import { startInspection } from './inspect.js';
+import { inspectorNotice, startInspection } from './inspect.js';
 import { type CliIo, EXIT, sleep } from './io.js';
 import { Screen } from './screen.js';
 import { DEMO_USAGE, oneLine, usageFailure } from './usage.js';
@@ -111,7 +111,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     })());
 
   try {
-    if (inspection.url) io.stdout.write(`Stately inspector: open ${inspection.url}\n`);
+    if (inspection.url) io.stdout.write(inspectorNotice(inspection.url));
     if (!io.isTTY) {
       io.stdout.write(
         `upstate demo: exchange ${exchange.url}, live for ${options.durationMs / 1000} s, comparing ${options.compare.join(', ')} concurrent requests\n`,
