@@ -55,7 +55,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const keys = credentials === undefined ? 'no key pair: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY unset' : 'key pair from UPBIT_ACCESS_KEY';
   io.stdout.write(
-    `upstate sim: Upbit-compatible exchange running\n  public:  ${exchange.url}\n  private: ${exchange.privateUrl} (${keys})\n`,
+    `upstate sim: Upbit-compatible exchange running (simulated market)\n  public:  ${exchange.url}\n  private: ${exchange.privateUrl} (${keys})\n`,
   );
   await aborted(io.signal);
   await exchange.close();

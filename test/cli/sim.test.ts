@@ -67,6 +67,7 @@ describe('upstate sim', () => {
     expect(sim.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1$/);
     expect(sim.privateUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1\/private$/);
     expect(sim.io.out()).toContain('(no key pair: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY unset)');
+    expect(sim.io.out()).toMatch(/^upstate sim: Upbit-compatible exchange running \(simulated market\)\n/);
     // Signals are main.ts's business: the command listens to its `io.signal` only.
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(listenersBefore);
 
