@@ -71,13 +71,24 @@ function parseArgsMessage(error: unknown): string {
   }
 }
 
-/** The options every long-running command takes: inspection, a trace file, help. */
+/**
+ * The options every long-running command takes (inspection, a trace file, help) and, just below,
+ * their lines in those commands' help. A flag for all of them is added here, in both, and
+ * nowhere else: the help texts, the synopsis and `upstate --help` pick it up.
+ */
 export const COMMON_OPTIONS = {
   inspect: { type: 'boolean' },
   'inspect-port': { type: 'string' },
   trace: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+export const COMMON_HELP = `  --inspect           serve the Stately inspector locally and print its URL (the page
+                      loads the inspector from stately.ai: offline it stays blank;
+                      needs the optional package @statelyai/inspect)
+  --inspect-port N    port of the inspector (default: a free one)
+  --trace FILE        write every inspection event to FILE as JSON lines
+  -h, --help          show this help`;
 
 /** `--duration 2.5` → 2500 ms. */
 export function secondsOption(flag: string, text: string): number {

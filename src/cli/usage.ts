@@ -3,6 +3,7 @@
  * the synopsis are made from these texts by commands.ts, so a flag listed here is in both.
  */
 import { DEFAULT_MARKETS } from '../sim/catalogue.js';
+import { COMMON_HELP } from './args.js';
 import { EXIT, type CliIo } from './io.js';
 
 /**
@@ -37,12 +38,7 @@ Options:
   --compare N,N,…     concurrent requests to compare, each 1 to 100 (default 1,5,10,100;
                       100 needs about 25 s)
   --seed N            seed of the market and of the components' bursts (default 1)
-  --inspect           serve the Stately inspector locally and print its URL (the page
-                      loads the inspector from stately.ai: offline it stays blank;
-                      needs the optional package @statelyai/inspect)
-  --inspect-port N    port of the inspector (default: a free one)
-  --trace FILE        write every inspection event to FILE as JSON lines
-  -h, --help          show this help
+${COMMON_HELP}
 
 Everything it shows is simulated: the embedded exchange makes up the market.
 Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY set the key pair of the private component
@@ -68,12 +64,7 @@ Options:
   --json              print JSON lines instead of a table
   --count N           stop after N messages
   --duration S        stop after S seconds
-  --inspect           serve the Stately inspector locally and print its URL (the page
-                      loads the inspector from stately.ai: offline it stays blank;
-                      needs the optional package @statelyai/inspect)
-  --inspect-port N    port of the inspector (default: a free one)
-  --trace FILE        write every inspection event to FILE as JSON lines
-  -h, --help          show this help
+${COMMON_HELP}
 `;
 
 export const SIM_USAGE = `Usage: upstate sim [options]

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { DEMO_USAGE, WATCH_USAGE } from '../../src/cli/usage.js';
+import { COMMON_HELP, COMMON_OPTIONS } from '../../src/cli/args.js';
 import { COMMANDS, synopsis, topUsage } from '../../src/cli/commands.js';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -132,5 +133,12 @@ describe('the process', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(out).toContain('upstate sim: closed');
     expect(code).toBe(130);
+  });
+});
+
+describe('the options every long-running command takes', () => {
+  it('are each in the shared help, and so in every help text that uses them', () => {
+    for (const name of Object.keys(COMMON_OPTIONS)) expect(COMMON_HELP).toMatch(new RegExp(`^ {2}(-\\w, )?--${name}\\b`, 'm'));
+    for (const usage of [DEMO_USAGE, WATCH_USAGE]) expect(usage).toContain(COMMON_HELP);
   });
 });
