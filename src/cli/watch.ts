@@ -136,10 +136,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     if (inspection.url) io.stderr.write(inspectorNotice(inspection.url));
     if (exchange) io.stderr.write(`upstate watch: simulated data from the embedded exchange at ${url}, not Upbit's\n`);
-    // Resolves with the exit code: --count reached, --duration over, interrupted, or credentials refused.
     let received = 0;
     /** What the exchange or the link last refused, told again if the run ends with nothing received. */
     let lastError: string | undefined;
+    // Resolves with the exit code: --count reached, --duration over, interrupted, or credentials refused.
     const code = await new Promise<number>((end) => {
       upbit.subscribe(options.spec, (message) => {
         if (options.count !== undefined && received >= options.count) return;
@@ -155,7 +155,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       upbit.on('reconnecting', (kind, attempt) => {
         const cause = upbit.stats().connections[kind].lastError ?? 'closed';
         lastError = `the ${kind} connection failed (${cause})`;
-        io.stderr.write(`upstate watch: the ${kind} connection failed (${cause}), retrying (attempt ${attempt})\n`);
+        io.stderr.write(`upstate watch: ${lastError}, retrying (attempt ${attempt})\n`);
       });
       if (options.durationMs !== undefined) timers.push(setTimeout(() => end(EXIT.ok), options.durationMs));
       onAbort = () => end(EXIT.ok);
