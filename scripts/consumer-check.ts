@@ -12,6 +12,7 @@
  *    `nodenext` and `skipLibCheck: false`: a doc that drifts from the API fails here.
  * 4. Runs each example that imports `upstate/sim` (they are self-contained: the embedded exchange
  *    on 127.0.0.1) in both flavours and checks that the process exits 0 by itself.
+ *    Loads the ESM and the CommonJS build in one process and checks they share one connection gate.
  * 5. Runs the installed `upstate` command (--version, --help, a bounded watch on the embedded
  *    exchange, --inspect without the optional inspector) and checks every relative link of the
  *    shipped docs resolves inside the package.
@@ -203,6 +204,33 @@ for (const flavour of ['esm', 'cjs'] as const) {
     else ok(`${flavour} ${example.name}: ran and exited by itself`);
   }
 }
+
+// ── 4b. one connection gate per process, whichever build loaded upstate ─────
+
+/**
+ * An ESM program that also requires the CommonJS build (as a CommonJS dependency of an ESM
+ * service would): four orchestrators from each build against an exchange that admits five
+ * upgrades a second. One gate: none refused; a gate per build: three refused.
+ */
+const BOTH_BUILDS = `import { createRequire } from 'node:module';
+import { createOrchestrator } from 'upstate';
+import { startExchange } from 'upstate/sim';
+const required = createRequire(import.meta.url)('upstate');
+if (required.createOrchestrator === createOrchestrator) throw new Error('require and import gave one build');
+const exchange = await startExchange({ tickMs: 0 });
+const all = [createOrchestrator, required.createOrchestrator].flatMap((create) =>
+  Array.from({ length: 4 }, () => create({ endpoints: { public: exchange.url }, debounceMs: 1 })));
+for (const upbit of all) upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, () => {});
+await Promise.all(all.map((upbit) => upbit.settled({ signal: AbortSignal.timeout(10_000) })));
+const refused = exchange.counters.connectionsRefused;
+await Promise.all(all.map((upbit) => upbit.close()));
+await exchange.close();
+if (refused > 0) throw new Error(refused + ' upgrades refused: two connection gates');
+`;
+writeFileSync(join(project, 'esm', 'both-builds.mjs'), BOTH_BUILDS);
+const both = run(process.execPath, [join(project, 'esm', 'both-builds.mjs')], project);
+if (both.status === 0) ok('ESM and CommonJS builds loaded together share one connection gate');
+else fail(`ESM and CommonJS builds loaded together: exit ${both.status}, timed out ${both.timedOut}\n${both.stderr.slice(0, 2000)}`);
 
 // ── 5. the command and the shipped links ────────────────────────────────────
 
