@@ -1,5 +1,8 @@
 import { defineConfig } from 'tsup';
 
+// No source maps: the package ships neither src/ nor machines/, and maps without their sources
+// only rename positions into files a user does not have. The output is unminified, so a stack
+// trace into dist/ reads as it is.
 export default defineConfig([
   {
     entry: {
@@ -9,14 +12,12 @@ export default defineConfig([
     },
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
     clean: true,
     target: 'node20',
   },
   {
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
-    sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
   },

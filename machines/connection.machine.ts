@@ -122,7 +122,8 @@ export const connectionMachine = setup({
     context: {} as ConnectionContext,
     events: {} as ConnectionEvent,
     input: {} as ConnectionInput,
-    children: {} as { flush: 'flush'; link: 'watchLink' },
+    // Every child named: without it the children type gets a string index that \`flush\` cannot satisfy (TS2411 in strict consumers).
+    children: {} as { flush: 'flush'; connectToken: 'acquireConnectToken'; handshake: 'openLink'; link: 'watchLink' },
   },
   actors: {
     flush: flushMachine,
@@ -249,6 +250,7 @@ export const connectionMachine = setup({
         awaitingToken: {
           description: 'Waits on the process-wide connection gate (Upbit: 5 connection requests per second).',
           invoke: {
+            id: 'connectToken',
             src: 'acquireConnectToken',
             input: ({ context }) => ({ kind: context.kind }),
             onDone: { target: 'handshaking' },
@@ -258,6 +260,7 @@ export const connectionMachine = setup({
         handshaking: {
           description: "Opens the socket (a private link signs a JWT with a fresh nonce); a refusal's HTTP status picks the next state.",
           invoke: {
+            id: 'handshake',
             src: 'openLink',
             input: ({ context }) => ({ kind: context.kind }),
             onDone: { target: '#connection.open', actions: 'countOpened' },

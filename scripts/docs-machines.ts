@@ -365,7 +365,8 @@ function section(doc: MachineDoc): string {
   const edges = nodesOf(machine.root).flatMap(edgesOf);
   const parts = [
     `## ${code(doc.exportName)}`,
-    `Source: [${doc.source}](../${doc.source}). ${machine.root.description ?? ''}`.trim(),
+    // A code span, not a link: the published package ships docs/ but not the machines' sources.
+    `Source: \`${doc.source}\` in the repository. ${machine.root.description ?? ''}`.trim(),
   ];
   const invoked = invokesOf(machine.root);
   if (invoked !== '') parts.push(`Invoked for the machine's whole life: ${invoked}.`);

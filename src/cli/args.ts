@@ -16,19 +16,66 @@ export function isUsageError(error: unknown): error is Error {
   return error instanceof UsageError || error instanceof OptionError || error instanceof SpecError;
 }
 
-/** `parseArgs` (strict unless `config.strict` is false); its errors become one-line `UsageError`s. */
+/**
+ * `parseArgs` (strict unless `config.strict` is false), with upstate's own words for its errors
+ * (one line naming the argument). A value that starts with a dash (`--duration -1`) is taken as
+ * the option's value, so the option's own check reports it, not "argument is ambiguous".
+ */
 export function parseCommandArgs<const T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  const args = config.args === undefined ? undefined : joinDashedValues(config.args, config.options ?? {});
   try {
-    return parseArgs(config);
+    // Only `args` changes: the result keeps the types `config` gives it.
+    return parseArgs({ ...config, ...(args === undefined ? {} : { args }) } as T);
   } catch (error) {
-    // Node's first sentence names the argument ("Unknown option '--x'"); the rest is advice.
-    const message = error instanceof Error ? error.message.split(/\.\s/)[0]! : String(error);
-    throw new UsageError(message);
+    throw new UsageError(parseArgsMessage(error));
   }
 }
 
-/** `--duration 2.5` → 2500 ms. */
-/** The options every long-running command takes: inspection, a trace file, help. */
+/** `['--duration', '-1']` → `['--duration=-1']` for options that take a value. */
+function joinDashedValues(args: readonly string[], options: NonNullable<ParseArgsConfig['options']>): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-./.test(next) && !/^--?[a-z]/i.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+/** Node's parseArgs errors, said the way upstate says everything else. */
+function parseArgsMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const named = /'(-[^' ]+)/.exec(message)?.[1];
+  const argument = /'([^']*)'/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${named ?? argument}'`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument '${argument}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(message)) return `${named} takes no value`;
+      return `${named} needs a value`;
+    default:
+      return message.split(/\.\s/)[0]!;
+  }
+}
+
+/**
+ * The options every long-running command takes (inspection, a trace file, help) and, just below,
+ * their lines in those commands' help. A flag for all of them is added here, in both, and
+ * nowhere else: the help texts, the synopsis and `upstate --help` pick it up.
+ */
 export const COMMON_OPTIONS = {
   inspect: { type: 'boolean' },
   'inspect-port': { type: 'string' },
@@ -36,6 +83,14 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+export const COMMON_HELP = `  --inspect           serve the Stately inspector locally and print its URL (the page
+                      loads the inspector from stately.ai: offline it stays blank;
+                      needs the optional package @statelyai/inspect)
+  --inspect-port N    port of the inspector (default: a free one)
+  --trace FILE        write every inspection event to FILE as JSON lines
+  -h, --help          show this help`;
+
+/** `--duration 2.5` → 2500 ms. */
 export function secondsOption(flag: string, text: string): number {
   const seconds = Number(text);
   if (text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {

@@ -42,6 +42,8 @@ export interface ComparisonRow {
 export interface Comparison {
   /** The rows in the order of the request counts; rejects if a run fails or `signal` aborts. */
   readonly result: Promise<ComparisonRow[]>;
+  /** The rows of the scenarios complete so far, in the order of the request counts. */
+  finished(): ComparisonRow[];
   /** Naive messages sent so far and in total, and how many scenarios are complete. */
   progress(): { readonly naiveSent: number; readonly naiveTotal: number; readonly done: number; readonly scenarios: number };
 }
@@ -60,6 +62,7 @@ export function startComparison(
   options: { readonly seed?: number; readonly signal?: AbortSignal } = {},
 ): Comparison {
   const senders: NaiveSender[] = [];
+  const finished = new Map<number, ComparisonRow>();
   let done = 0;
   const result = Promise.all(
     requests.map(async (n) => {
@@ -73,11 +76,14 @@ export function startComparison(
         measureOnOwnExchange(changes, options, (exchange) => flushSide(exchange, changes)),
       ]);
       done++;
-      return { requests: n, naive, flush };
+      const row = { requests: n, naive, flush };
+      finished.set(n, row);
+      return row;
     }),
   );
   return {
     result,
+    finished: () => requests.flatMap((n) => finished.get(n) ?? []),
     progress: () => ({
       naiveSent: senders.reduce((sum, naive) => sum + naive.sent, 0),
       naiveTotal: requests.reduce((sum, n) => sum + n, 0),

@@ -29,18 +29,26 @@ export interface DemoSample {
   readonly errors: number;
   /** One line on the comparison's progress. */
   readonly comparison: string;
-  readonly comparisonDone: boolean;
 }
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** The full screen for a terminal. */
-export function screenLines(sample: DemoSample): string[] {
+/** `ws://127.0.0.1:40000/websocket/v1` → `127.0.0.1:40000`. */
+function hostOf(url: string): string {
+  return url.replace(/^wss?:\/\//, '').replace(/\/.*$/, '');
+}
+
+/**
+ * The screen for a terminal, at most 80 columns wide. `finished`: the last frame, left on screen
+ * above the summary, without what the summary repeats (the pending-flush metrics) and without
+ * the Ctrl-C hint.
+ */
+export function screenLines(sample: DemoSample, { finished = false }: { readonly finished?: boolean } = {}): string[] {
   const { stats } = sample;
   const table = formatTable(
-    ['connection', 'link', 'flush', 'messages sent', 'changes absorbed', 'frames/s', 'rate headroom'],
+    ['conn', 'link', 'flush', 'sent', 'absorbed', 'frames/s', 'headroom'],
     sample.connections.map((c) => [
       c.kind,
       c.link,
@@ -52,20 +60,14 @@ export function screenLines(sample: DemoSample): string[] {
     ]),
     ['left', 'left', 'left'],
   );
-  const clock =
-    sample.elapsedMs > sample.durationMs && !sample.comparisonDone
-      ? `${seconds(sample.elapsedMs)} (live phase over, finishing the comparison)`
-      : `${seconds(Math.min(sample.elapsedMs, sample.durationMs))} of ${seconds(sample.durationMs)}`;
+  const clock = `${seconds(Math.min(sample.elapsedMs, sample.durationMs))} of ${seconds(sample.durationMs)}`;
   return [
-    `upstate demo — ${clock} · exchange ${sample.exchangeUrl}`,
-    `components ${sample.components.active} of ${sample.components.total} subscribed · ${formatCount(sample.delivered)} messages delivered · myOrder events ${sample.myOrder.received} received of ${sample.myOrder.injected} sent`,
+    `upstate demo · ${clock} · simulated exchange on ${hostOf(sample.exchangeUrl)}`,
+    `components ${sample.components.active} of ${sample.components.total} subscribed · ${formatCount(sample.delivered)} messages delivered`,
+    `myOrder events: ${sample.myOrder.received} received of ${sample.myOrder.injected} sent`,
     '',
     ...table,
-    '',
-    ...metricsLines(stats, sample.errors),
-    '',
-    `comparison: ${sample.comparison}`,
-    'Ctrl-C ends the run early.',
+    ...(finished ? [] : ['', ...metricsLines(stats, sample.errors), '', `comparison: ${sample.comparison}`, 'Ctrl-C ends the run early.']),
   ];
 }
 
@@ -82,18 +84,20 @@ export function statusLine(sample: DemoSample): string {
   ].join(' · ');
 }
 
-/** The seed's metrics: flushes, absorbed changes, batch size, rate waits, duplicates prevented. */
+/** The seed's metrics: flushes, absorbed changes, batch size, rate waits, duplicates prevented (lines within 80 columns). */
 export function metricsLines(stats: OrchestratorStats, errors: number): string[] {
   return [
-    `pending flush: ${formatCount(stats.flushesStarted)} flushes for ${formatCount(stats.changes)} changes · ${formatCount(stats.changesAbsorbed)} absorbed (${formatPercent(stats.batchEfficiency)}) · ${stats.averageBatchSize.toFixed(1)} changes per flush`,
-    `               ${formatCount(stats.messagesSent)} messages sent · ${formatCount(stats.rateWaits)} rate-limit waits · ${formatCount(stats.duplicatesPrevented)} duplicates prevented · ${errors} errors`,
+    `pending flush: ${formatCount(stats.flushesStarted)} flushes for ${formatCount(stats.changes)} changes · ${stats.averageBatchSize.toFixed(1)} changes per flush`,
+    `               ${formatCount(stats.changesAbsorbed)} absorbed (${formatPercent(stats.batchEfficiency)}) · ${formatCount(stats.duplicatesPrevented)} duplicates prevented · ${errors} errors`,
+    `               ${formatCount(stats.messagesSent)} messages sent · ${formatCount(stats.rateWaits)} rate-limit waits`,
   ];
 }
 
 /** The closing summary of the live run. */
 export function summaryLines(sample: DemoSample): string[] {
   return [
-    `Live run: ${seconds(sample.elapsedMs)}, ${sample.components.total} components, ${formatCount(sample.delivered)} messages delivered, ${sample.stats.connectionsOpened} connections opened, ${sample.stats.reconnects} reconnects`,
+    `Live run: ${seconds(sample.elapsedMs)}, ${sample.components.total} components, ${formatCount(sample.delivered)} messages delivered (simulated)`,
+    `          ${sample.stats.connectionsOpened} connections opened, ${sample.stats.reconnects} reconnects`,
     ...metricsLines(sample.stats, sample.errors),
     `myOrder: ${sample.myOrder.received} events received of ${sample.myOrder.injected} sent by the exchange`,
   ];

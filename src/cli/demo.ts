@@ -13,7 +13,7 @@ import { type Comparison, DEFAULT_COMPARISON, MAX_COMPARISON_REQUESTS, startComp
 import { comparisonLines } from './comparison-report.js';
 import { type Population, startPopulation } from './components.js';
 import { type DemoSample, screenLines, statusLine, summaryLines } from './demo-view.js';
-import { startInspection } from './inspect.js';
+import { inspectorNotice, startInspection } from './inspect.js';
 import { type CliIo, EXIT, sleep } from './io.js';
 import { Screen } from './screen.js';
 import { DEMO_USAGE, oneLine, usageFailure } from './usage.js';
@@ -27,6 +27,7 @@ interface DemoOptions {
   readonly trace: string | undefined;
 }
 
+/** The whole run, live view and comparison together; the default comparison needs about 25 s. */
 const DEFAULT_DURATION_MS = 30_000;
 /** A terminal is repainted four times a second; plain output gets a line a second. */
 const SCREEN_EVERY_MS = 250;
@@ -55,6 +56,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions & { readonly
 }
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const startedAt = performance.now();
   let options: ReturnType<typeof parseDemoArgs>;
   let credentials: Credentials;
   try {
@@ -97,7 +99,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const stopComparison = new AbortController();
   const onInterrupt = (): void => stopComparison.abort();
   io.signal?.addEventListener('abort', onInterrupt, { once: true });
-  const screen = io.isTTY ? new Screen(io.stdout) : undefined;
+  const screen = io.isTTY ? new Screen(io.stdout, io.columns) : undefined;
   let closing: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (closing ??= (async () => {
@@ -110,10 +112,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     })());
 
   try {
-    if (inspection.url) io.stdout.write(`Stately inspector: open ${inspection.url}\n`);
+    if (inspection.url) io.stdout.write(inspectorNotice(inspection.url));
     if (!io.isTTY) {
       io.stdout.write(
-        `upstate demo: exchange ${exchange.url}, live for ${options.durationMs / 1000} s, comparing ${options.compare.join(', ')} concurrent requests\n`,
+        `upstate demo: simulated exchange ${exchange.url}, ${options.durationMs / 1000} s at most, comparing ${options.compare.join(', ')} concurrent requests\n`,
       );
     }
     const population = startPopulation(upbit, exchange, { seed: options.seed, accessKey: credentials.accessKey });
@@ -121,31 +123,40 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await firstWaveSettled(upbit, io.signal);
     const comparison = startComparison(options.compare, { seed: options.seed, signal: stopComparison.signal });
     const outcome = settle(comparison.result);
-    const sampler = new Sampler(upbit, population, comparison, exchange.url, options.durationMs, () => errors);
+    const sampler = new Sampler(upbit, population, comparison, exchange.url, options.durationMs, () => errors, startedAt);
 
     const show = (sample: DemoSample): void => {
       if (screen) screen.draw(screenLines(sample));
       else io.stdout.write(`${statusLine(sample)}\n`);
     };
-    // The live phase, then (if it is still running) the rest of the comparison.
-    while (!io.signal?.aborted && (sampler.elapsedMs() < options.durationMs || !outcome.done)) {
-      await sleep(screen ? SCREEN_EVERY_MS : LINE_EVERY_MS, io.signal);
-      if (sampler.elapsedMs() >= options.durationMs) population.stop();
+    // --duration bounds the whole run: the live view and the comparison end together at the latest.
+    while (!io.signal?.aborted && sampler.elapsedMs() < options.durationMs) {
+      const left = options.durationMs - sampler.elapsedMs();
+      await sleep(Math.min(screen ? SCREEN_EVERY_MS : LINE_EVERY_MS, left), io.signal);
       show(sampler.sample());
     }
     population.stop();
     const last = sampler.sample();
+    stopComparison.abort();
     const result = await outcome.promise;
+    const rows = result.ok ? result.value : comparison.finished();
+    if (screen) screen.draw(screenLines(last, { finished: true }));
     await shutdown();
 
     io.stdout.write(`\n${summaryLines(last).join('\n')}\n`);
     if (options.trace !== undefined) io.stdout.write(`trace: ${inspection.traced()} inspection events written to ${options.trace}\n`);
-    if (result.ok) {
-      io.stdout.write(`\n${comparisonLines(result.value).join('\n')}\n`);
+    if (rows.length > 0) io.stdout.write(`\n${comparisonLines(rows).join('\n')}\n`);
+    if (result.ok) return EXIT.ok;
+    const missing = options.compare.filter((n) => !rows.some((row) => row.requests === n));
+    if (io.signal?.aborted) {
+      io.stdout.write(`\nThe comparison was interrupted before it finished (${missing.join(', ')} requests not measured).\n`);
       return EXIT.ok;
     }
-    if (io.signal?.aborted) {
-      io.stdout.write('\nThe comparison was interrupted before it finished.\n');
+    if (stopComparison.signal.aborted && !isFailure(result.error)) {
+      io.stdout.write(
+        `\nNot measured within --duration ${options.durationMs / 1000} s: ${missing.join(', ')} concurrent requests ` +
+          `(the naive side needs about N/5 s for N; a longer --duration or a shorter --compare measures them).\n`,
+      );
       return EXIT.ok;
     }
     io.stderr.write(`upstate demo: the comparison failed: ${oneLine(result.error instanceof Error ? result.error.message : String(result.error))}\n`);
@@ -153,6 +164,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } finally {
     await shutdown();
   }
+}
+
+/** Whether the comparison failed on its own, rather than being stopped. */
+function isFailure(error: unknown): boolean {
+  return !(error instanceof Error && error.message === 'the comparison was interrupted');
 }
 
 /** A key pair made up for this run; the embedded exchange is started with the same one. */
@@ -187,7 +203,6 @@ function settle<T>(promise: Promise<T>) {
 
 /** Reads the orchestrator, the components and the comparison into a `DemoSample`; frames/s since the last sample. */
 class Sampler {
-  readonly #startedAt = performance.now();
   #previous: { at: number; frames: Record<ConnectionKind, number> } | undefined;
 
   constructor(
@@ -197,10 +212,12 @@ class Sampler {
     private readonly exchangeUrl: string,
     private readonly durationMs: number,
     private readonly errors: () => number,
+    /** When the run started: its clock counts the whole run, not only the live view. */
+    private readonly startedAt: number,
   ) {}
 
   elapsedMs(): number {
-    return performance.now() - this.#startedAt;
+    return performance.now() - this.startedAt;
   }
 
   sample(): DemoSample {
@@ -225,7 +242,7 @@ class Sampler {
     this.#previous = { at: now, frames: counts.frames };
     const progress = this.comparison.progress();
     return {
-      elapsedMs: now - this.#startedAt,
+      elapsedMs: now - this.startedAt,
       durationMs: this.durationMs,
       exchangeUrl: this.exchangeUrl,
       components: { active: this.population.active(), total: this.population.total },
@@ -234,7 +251,6 @@ class Sampler {
       connections,
       stats,
       errors: this.errors(),
-      comparisonDone: progress.done === progress.scenarios,
       comparison:
         progress.done === progress.scenarios
           ? 'done'

@@ -1,7 +1,9 @@
 /**
  * `--inspect` and `--trace`: an XState inspection observer for the orchestrator that feeds the
  * Stately inspector (served locally by @statelyai/inspect) and/or a JSON-lines file. The
- * inspector package is imported only here, lazily, so nothing else ever loads it.
+ * inspector package is an optional peer dependency, imported only here, lazily: without it,
+ * `--inspect` fails with a message saying how to install it. Its local server serves a page
+ * that loads the inspector UI from stately.ai, so the page needs the internet.
  */
 import { createServer, Socket } from 'node:net';
 import type { InspectionEvent } from 'xstate';
@@ -62,7 +64,9 @@ async function startInspector(requestedPort: number | undefined, secrets: readon
   const [{ createInspectorServer }, { createWebSocketInspector }] = await Promise.all([
     import('@statelyai/inspect/server'),
     import('@statelyai/inspect'),
-  ]);
+  ]).catch((error: unknown) => {
+    throw missingInspector(error) ?? error;
+  });
   const server = createInspectorServer({ port, autoOpen: false });
   // The inspector's socket retries only after 5 s: connect once the server listens.
   await untilListening(port);
@@ -131,4 +135,23 @@ async function untilListening(port: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`the inspector server did not start on port ${port}`);
+}
+
+/** The optional package upstate's `--inspect` needs; a library user never installs it. */
+export const INSPECTOR_PACKAGE = '@statelyai/inspect';
+
+/** A clear error for an import that failed because the optional inspector is not installed; else `undefined`. */
+export function missingInspector(error: unknown): Error | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  if ((code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') || !message.includes(INSPECTOR_PACKAGE)) return undefined;
+  return new Error(
+    `--inspect needs the optional package ${INSPECTOR_PACKAGE}, which is not installed: npm install ${INSPECTOR_PACKAGE} (or record the run with --trace FILE)`,
+    { cause: error },
+  );
+}
+
+/** The line that tells where the inspector is, and what its page needs. */
+export function inspectorNotice(url: string): string {
+  return `Stately inspector: open ${url} (the page loads the inspector from stately.ai: offline it stays blank)\n`;
 }

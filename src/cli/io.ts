@@ -15,6 +15,8 @@ export interface CliIo {
   readonly signal?: AbortSignal;
   /** Whether stdout is a terminal: a live screen instead of plain lines. @default false */
   readonly isTTY?: boolean;
+  /** Width of the terminal; a live view never draws wider. @default 80 */
+  readonly columns?: number | undefined;
   /** Where `UPBIT_ACCESS_KEY` / `UPBIT_SECRET_KEY` are read from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -29,6 +31,10 @@ export const EXIT = {
   failure: 1,
   /** Bad arguments: a one-line error and the usage were printed. */
   usage: 2,
+  /** Ended by Ctrl-C (SIGINT): 128 + 2, as shells report it. */
+  interrupted: 130,
+  /** Ended by SIGTERM: 128 + 15. */
+  terminated: 143,
 } as const;
 
 /** Resolves after `ms`, or at once when `signal` aborts. Never rejects. */

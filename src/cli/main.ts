@@ -6,30 +6,31 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.js';
-import { type CliIo, type Command, EXIT } from './io.js';
-import { oneLine, USAGE, usageFailure } from './usage.js';
-
-/** Loaded on demand: `upstate sim` never loads the orchestrator, `--help` loads nothing. */
-const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command }>>> = {
-  demo: () => import('./demo.js'),
-  watch: () => import('./watch.js'),
-  sim: () => import('./sim.js'),
-};
+import { commandNamed, COMMANDS, topUsage } from './commands.js';
+import { type CliIo, EXIT } from './io.js';
+import { oneLine, usageFailure } from './usage.js';
+import { packageVersion } from './version.js';
 
 /** Runs `upstate <argv…>`; resolves with the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    (name === undefined ? io.stderr : io.stdout).write(topUsage());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (load === undefined) {
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
+  const command = commandNamed(name);
+  if (command === undefined) {
     const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
-    return usageFailure(io, '', new UsageError(`${what} (expected demo, watch or sim)`), USAGE);
+    const names = COMMANDS.map((c) => c.name);
+    const expected = `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+    return usageFailure(io, '', new UsageError(`${what} (expected ${expected})`), topUsage());
   }
   try {
-    const { run } = await load();
+    const { run } = await command.load();
     return await run(rest, io);
   } catch (error) {
     io.stderr.write(`upstate ${name}: ${oneLine(error instanceof Error ? error.message : String(error))}\n`);
@@ -50,10 +51,12 @@ function isEntryPoint(): boolean {
 
 if (isEntryPoint()) {
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
+  /** The signal that ended the run: the exit code says so (128 + its number), whatever the command returned. */
+  let interruptedBy: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     // The first Ctrl-C ends the command cleanly; a second one does not wait for that.
-    if (++interrupts > 1) process.exit(130);
+    if (interruptedBy !== undefined) process.exit(EXIT.interrupted);
+    interruptedBy = signal;
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -68,8 +71,10 @@ if (isEntryPoint()) {
     stderr: process.stderr,
     signal: controller.signal,
     isTTY: process.stdout.isTTY === true,
+    columns: process.stdout.columns,
     env: process.env,
   });
+  const exitCode = interruptedBy === 'SIGINT' ? EXIT.interrupted : interruptedBy === 'SIGTERM' ? EXIT.terminated : code;
   // Flush what was written, then leave even if a library left a timer behind.
-  process.stdout.write('', () => process.exit(code));
+  process.stdout.write('', () => process.exit(exitCode));
 }

@@ -12,13 +12,24 @@ const CLEAR_SCREEN_END = `${ESC}J`;
 const HIDE_CURSOR = `${ESC}?25l`;
 const SHOW_CURSOR = `${ESC}?25h`;
 
+/** The width a live view keeps to when the terminal does not say (and at most, when it does). */
+export const SCREEN_COLUMNS = 80;
+
+/** `line` cut to `columns` characters, the last one an ellipsis when something was cut. */
+export function fitLine(line: string, columns: number): string {
+  return line.length <= columns ? line : `${line.slice(0, Math.max(0, columns - 1))}…`;
+}
+
 export class Screen {
   readonly #out: Output;
+  readonly #columns: number;
   #started = false;
   #closed = false;
 
-  constructor(out: Output) {
+  /** `columns`: the terminal's width; lines are cut to it, and to 80 at most, so nothing wraps. */
+  constructor(out: Output, columns?: number) {
     this.#out = out;
+    this.#columns = Math.min(SCREEN_COLUMNS, columns !== undefined && columns > 0 ? columns : SCREEN_COLUMNS);
   }
 
   /** Replaces what the screen shows with `lines`. */
@@ -26,7 +37,7 @@ export class Screen {
     if (this.#closed) return;
     const start = this.#started ? HOME : `${HIDE_CURSOR}${CLEAR_SCREEN}${HOME}`;
     this.#started = true;
-    this.#out.write(`${start}${lines.map((line) => line + CLEAR_LINE_END).join('\n')}\n${CLEAR_SCREEN_END}`);
+    this.#out.write(`${start}${lines.map((line) => fitLine(line, this.#columns) + CLEAR_LINE_END).join('\n')}\n${CLEAR_SCREEN_END}`);
   }
 
   /** Leaves the last frame on screen and gives the cursor back; what is written next goes below. */

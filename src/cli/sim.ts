@@ -6,22 +6,9 @@ import type { Credentials } from '../options.js';
 import { type ExchangeHandle, type ExchangeOptions, startExchange } from '../sim/index.js';
 import { credentialsFromEnv, integerOption, isUsageError, parseCommandArgs } from './args.js';
 import { type CliIo, EXIT } from './io.js';
-import { usageFailure } from './usage.js';
+import { SIM_USAGE, usageFailure } from './usage.js';
 
-export const SIM_USAGE = `Usage: upstate sim [options]
-
-Runs an Upbit-compatible WebSocket exchange on this machine until Ctrl-C.
-
-Options:
-  --port N        TCP port (default 0: any free port)
-  --host H        interface to listen on (default 127.0.0.1)
-  --seed N        seed of the simulated market (default 1)
-  --tick-ms N     milliseconds between market ticks (default 100; 0: no ticks)
-  -h, --help      show this help
-
-Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY set the key pair the private endpoint
-accepts; without them it refuses every handshake.
-`;
+export { SIM_USAGE };
 
 /** Node's timers take at most 2^31 - 1 ms; a longer interval would fire every millisecond. */
 const MAX_TICK_MS = 2_147_483_647;
@@ -68,7 +55,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const keys = credentials === undefined ? 'no key pair: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY unset' : 'key pair from UPBIT_ACCESS_KEY';
   io.stdout.write(
-    `upstate sim: Upbit-compatible exchange running\n  public:  ${exchange.url}\n  private: ${exchange.privateUrl} (${keys})\n`,
+    `upstate sim: Upbit-compatible exchange running (simulated market)\n  public:  ${exchange.url}\n  private: ${exchange.privateUrl} (${keys})\n`,
   );
   await aborted(io.signal);
   await exchange.close();

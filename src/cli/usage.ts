@@ -1,17 +1,30 @@
-/** The help texts of `upstate` and its commands, and how a bad argument is reported. */
+/**
+ * The help texts of upstate's commands and how a bad argument is reported. The top-level help and
+ * the synopsis are made from these texts by commands.ts, so a flag listed here is in both.
+ */
+import { DEFAULT_MARKETS } from '../sim/catalogue.js';
+import { COMMON_HELP } from './args.js';
 import { EXIT, type CliIo } from './io.js';
 
-export const USAGE = `Usage: upstate <command> [options]
-
-Commands:
-  demo                    embedded exchange, ~50 components subscribing in bursts, a live view,
-                          then naive sending vs the pending flush, measured in this run
-  watch <type> <codes…>   one subscription as a live table or JSON lines
-  sim                     the embedded Upbit-compatible exchange alone
-
-Run 'upstate <command> --help' for a command's options.
-Exit codes: 0 done, 1 the run failed, 2 bad arguments.
-`;
+/**
+ * `head` followed by `text` broken at spaces into lines of at most `width` columns; lines after
+ * the first are indented to the width of `head`.
+ */
+export function wrap(text: string, width: number, head = ''): string {
+  const lines: string[] = [];
+  let line = head;
+  for (const word of text.split(' ')) {
+    const candidate = line.length === head.length && lines.length === 0 ? `${line}${word}` : `${line} ${word}`;
+    if (candidate.length > width && line.trim() !== '') {
+      lines.push(line);
+      line = `${' '.repeat(head.length)}${word}`;
+    } else {
+      line = candidate;
+    }
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
 
 export const DEMO_USAGE = `Usage: upstate demo [options]
 
@@ -20,14 +33,14 @@ Starts the embedded exchange and about 50 components that subscribe and unsubscr
 message per change) with the pending flush for concurrent requests, on the exchange.
 
 Options:
-  --duration S        seconds of live view (default 30); the comparison runs alongside
-  --compare N,N,…     concurrent requests to compare, each 1 to 100 (default 1,5,10,100)
+  --duration S        seconds the whole run takes at most (default 30); a comparison
+                      still running then is cut short and reported as such
+  --compare N,N,…     concurrent requests to compare, each 1 to 100 (default 1,5,10,100;
+                      100 needs about 25 s)
   --seed N            seed of the market and of the components' bursts (default 1)
-  --inspect           serve the Stately inspector locally and print its URL
-  --inspect-port N    port of the inspector (default: a free one)
-  --trace FILE        write every inspection event to FILE as JSON lines
-  -h, --help          show this help
+${COMMON_HELP}
 
+Everything it shows is simulated: the embedded exchange makes up the market.
 Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY set the key pair of the private component
 (generated when unset); they are used with the embedded exchange only.
 `;
@@ -36,10 +49,12 @@ export const WATCH_USAGE = `Usage: upstate watch <type> [codes…] [options]
 
 Streams one subscription: a live table, or one JSON object per line with --json. Messages
 always carry Upbit's DEFAULT field names. Runs against an embedded exchange unless --endpoint
-is given; ends after --count messages, after --duration, or on Ctrl-C.
+is given: its data is simulated, and every output says so (JSON lines carry
+"simulated": true). Ends after --count messages, after --duration, or on Ctrl-C.
 
   <type>    ticker, trade, orderbook, candle.1s … candle.240m, myOrder, myAsset
-  <codes>   market codes such as KRW-BTC (orderbook: KRW-BTC.15 for 15 levels)
+  <codes>   market codes such as KRW-BTC (orderbook: KRW-BTC.15 for 15 levels); on the
+            embedded exchange, one of its markets (see 'upstate sim --help')
 
 Options:
   --endpoint URL      a real WebSocket endpoint, e.g. wss://api.upbit.com/websocket/v1
@@ -49,10 +64,22 @@ Options:
   --json              print JSON lines instead of a table
   --count N           stop after N messages
   --duration S        stop after S seconds
-  --inspect           serve the Stately inspector locally and print its URL
-  --inspect-port N    port of the inspector (default: a free one)
-  --trace FILE        write every inspection event to FILE as JSON lines
+${COMMON_HELP}
+`;
+
+export const SIM_USAGE = `Usage: upstate sim [options]
+
+${wrap(`Runs an Upbit-compatible WebSocket exchange on this machine until Ctrl-C. Its market is simulated; it lists ${DEFAULT_MARKETS.join(', ')}.`, 90)}
+
+Options:
+  --port N            TCP port (default 0: any free port)
+  --host H            interface to listen on (default 127.0.0.1)
+  --seed N            seed of the simulated market (default 1)
+  --tick-ms N         milliseconds between market ticks (default 100; 0: no ticks)
   -h, --help          show this help
+
+Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY set the key pair the private endpoint
+accepts; without them it refuses every handshake.
 `;
 
 /** Prints `upstate <command>: <message>` and the usage on stderr; returns exit code 2. */

@@ -8,10 +8,10 @@ import type { Credentials } from '../options.js';
 import type { DataType, UpbitMessage } from '../protocol/upbit/types.js';
 import { normalizeSpec, type NormalizedSpec } from '../registry/spec.js';
 import type { Spec } from '../registry/spec.js';
-import { type ExchangeHandle, startExchange } from '../sim/index.js';
+import { DEFAULT_MARKETS, type ExchangeHandle, startExchange } from '../sim/index.js';
 import { COMMON_OPTIONS, credentialsFromEnv, integerOption, isUsageError, parseCommandArgs, secondsOption, UsageError } from './args.js';
 import { formatTable } from './format.js';
-import { startInspection } from './inspect.js';
+import { inspectorNotice, startInspection } from './inspect.js';
 import { type CliIo, EXIT, type Output } from './io.js';
 import { Screen } from './screen.js';
 import { oneLine, usageFailure, WATCH_USAGE } from './usage.js';
@@ -20,6 +20,8 @@ import { type Column, columnsFor, rowKey } from './watch-columns.js';
 interface WatchOptions {
   readonly spec: Spec;
   readonly kind: NormalizedSpec['kind'];
+  /** The spec's market codes, upper case, without depth suffix. */
+  readonly codes: readonly string[];
   readonly endpoint: string | undefined;
   readonly format: 'DEFAULT' | 'SIMPLE';
   readonly json: boolean;
@@ -62,6 +64,7 @@ export function parseWatchArgs(argv: readonly string[]): WatchOptions & { readon
     help,
     spec,
     kind: normalized?.kind ?? 'public',
+    codes: normalized?.codes ?? [],
     endpoint: values.endpoint,
     format,
     json: values.json === true,
@@ -86,6 +89,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (options.kind === 'private' && options.endpoint !== undefined && credentials === undefined) {
       throw new UsageError(`${options.spec.type} on a real endpoint needs UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY`);
     }
+    // The embedded exchange knows its markets: a typo is said at once, not waited on in silence.
+    if (options.endpoint === undefined) assertEmbeddedMarkets(options.codes);
   } catch (error) {
     if (isUsageError(error)) return usageFailure(io, 'watch', error, WATCH_USAGE);
     throw error;
@@ -120,15 +125,22 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ...(inspection.observer ? { inspect: inspection.observer } : {}),
   });
   const timers: ReturnType<typeof setTimeout>[] = [];
-  const view = options.json ? new JsonLines(io.stdout) : io.isTTY ? new LiveTable(io.stdout, options.spec.type) : new RowLog(io.stdout, options.spec.type);
+  const simulated = exchange !== undefined;
+  const view = options.json
+    ? new JsonLines(io.stdout, simulated)
+    : io.isTTY
+      ? new LiveTable(io.stdout, options.spec.type, simulated, io.columns)
+      : new RowLog(io.stdout, options.spec.type, simulated);
   let onAbort = (): void => {};
 
   try {
-    if (inspection.url) io.stderr.write(`Stately inspector: open ${inspection.url}\n`);
-    if (exchange && !options.json) io.stderr.write(`upstate watch: embedded exchange at ${url}\n`);
+    if (inspection.url) io.stderr.write(inspectorNotice(inspection.url));
+    if (exchange) io.stderr.write(`upstate watch: simulated data from the embedded exchange at ${url}, not Upbit's\n`);
+    let received = 0;
+    /** What the exchange or the link last refused, told again if the run ends with nothing received. */
+    let lastError: string | undefined;
     // Resolves with the exit code: --count reached, --duration over, interrupted, or credentials refused.
     const code = await new Promise<number>((end) => {
-      let received = 0;
       upbit.subscribe(options.spec, (message) => {
         if (options.count !== undefined && received >= options.count) return;
         received++;
@@ -136,12 +148,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         if (received === options.count) end(EXIT.ok);
       });
       upbit.on('error', (error) => {
-        io.stderr.write(`upstate watch: ${oneLine(error.message)}\n`);
+        lastError = oneLine(error.message);
+        io.stderr.write(`upstate watch: ${lastError}\n`);
         if (error.code === 'ERR_AUTH') end(EXIT.failure);
       });
       upbit.on('reconnecting', (kind, attempt) => {
         const cause = upbit.stats().connections[kind].lastError ?? 'closed';
-        io.stderr.write(`upstate watch: the ${kind} connection failed (${cause}), retrying (attempt ${attempt})\n`);
+        lastError = `the ${kind} connection failed (${cause})`;
+        io.stderr.write(`upstate watch: ${lastError}, retrying (attempt ${attempt})\n`);
       });
       if (options.durationMs !== undefined) timers.push(setTimeout(() => end(EXIT.ok), options.durationMs));
       onAbort = () => end(EXIT.ok);
@@ -154,6 +168,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       timers.push(setInterval(() => view.refresh(), REDRAW_EVERY_MS));
     });
     view.close();
+    if (received > 0 || code !== EXIT.ok) return code;
+    if (lastError !== undefined) {
+      io.stderr.write(`upstate watch: no messages received; the last error: ${lastError}\n`);
+      return EXIT.failure;
+    }
+    if (!exchange) io.stderr.write('upstate watch: no messages received (Upbit sends nothing for a market it does not list)\n');
     return code;
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
@@ -162,6 +182,31 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await inspection.close();
     await exchange?.close();
   }
+}
+
+/** Throws a `UsageError` naming the first code the embedded exchange does not list (and a near one it does). */
+function assertEmbeddedMarkets(codes: readonly string[]): void {
+  const unknown = codes.find((code) => !DEFAULT_MARKETS.includes(code));
+  if (unknown === undefined) return;
+  const near = DEFAULT_MARKETS.filter((market) => editDistance(market, unknown) <= 1);
+  const hint = near.length > 0 ? `did you mean ${near.join(' or ')}? ` : '';
+  throw new UsageError(
+    `${unknown} is not a market of the embedded exchange; ${hint}'upstate sim --help' lists its ${DEFAULT_MARKETS.length}, --endpoint reaches a real exchange`,
+  );
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function generatedCredentials(): Credentials {
@@ -174,6 +219,9 @@ function makeAccountEvent(exchange: ExchangeHandle, spec: Spec, accessKey: strin
   else exchange.injectMyOrder(accessKey, { code: spec.codes?.[0] ?? 'KRW-BTC' });
 }
 
+/** What the table and row outputs say when the embedded exchange made up the data. */
+const SIMULATED_NOTE = 'SIMULATED: prices from the embedded exchange, not from Upbit';
+
 interface View {
   add(message: UpbitMessage): void;
   /** Called a few times a second (a terminal view repaints if something changed). */
@@ -181,11 +229,14 @@ interface View {
   close(): void;
 }
 
-/** `--json`: one message per line, exactly as delivered (DEFAULT names). */
+/** `--json`: one message per line, as delivered (DEFAULT names); from the embedded exchange with `"simulated": true`. */
 class JsonLines implements View {
-  constructor(private readonly out: Output) {}
+  constructor(
+    private readonly out: Output,
+    private readonly simulated: boolean,
+  ) {}
   add(message: UpbitMessage): void {
-    this.out.write(`${JSON.stringify(message)}\n`);
+    this.out.write(`${JSON.stringify(this.simulated ? { ...message, simulated: true } : message)}\n`);
   }
   refresh(): void {}
   close(): void {}
@@ -200,6 +251,7 @@ class RowLog implements View {
   constructor(
     private readonly out: Output,
     type: DataType,
+    private readonly simulated: boolean,
   ) {
     this.#columns = columnsFor(type);
     this.#widths = this.#columns.map((c) => Math.max(c.header.length, 10));
@@ -210,6 +262,7 @@ class RowLog implements View {
     cells.forEach((cell, i) => (this.#widths[i] = Math.max(this.#widths[i]!, cell.length)));
     if (!this.#headerWritten) {
       this.#headerWritten = true;
+      if (this.simulated) this.out.write(`${SIMULATED_NOTE}\n`);
       this.out.write(`${this.#line(this.#columns.map((c) => c.header))}\n`);
     }
     this.out.write(`${this.#line(cells)}\n`);
@@ -234,9 +287,15 @@ class LiveTable implements View {
   readonly #type: DataType;
   #received = 0;
   #dirty = true;
+  #closing = false;
 
-  constructor(out: Output, type: DataType) {
-    this.#screen = new Screen(out);
+  constructor(
+    out: Output,
+    type: DataType,
+    private readonly simulated: boolean,
+    columns: number | undefined,
+  ) {
+    this.#screen = new Screen(out, columns);
     this.#columns = columnsFor(type);
     this.#type = type;
   }
@@ -252,8 +311,8 @@ class LiveTable implements View {
     this.#dirty = false;
     const rows = [...this.#rows.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, cells]) => cells);
     this.#screen.draw([
-      `upstate watch ${this.#type} — ${this.#received} messages · Ctrl-C to stop`,
-      '',
+      `upstate watch ${this.#type} — ${this.#received} messages${this.#closing ? '' : ' · Ctrl-C to stop'}`,
+      this.simulated ? SIMULATED_NOTE : '',
       ...formatTable(
         this.#columns.map((c) => c.header),
         rows,
@@ -262,6 +321,7 @@ class LiveTable implements View {
   }
 
   close(): void {
+    this.#closing = true;
     this.#dirty = true;
     this.refresh();
     this.#screen.close();

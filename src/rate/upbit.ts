@@ -30,18 +30,32 @@ export interface SharedRateGate extends RateGate {
   stats(): SlidingWindowStats;
 }
 
-const sharedConnectGates = new Map<number, SharedRateGate>();
+/**
+ * Where the process-wide gates live: on `globalThis` under a registered symbol, not in this
+ * module. The ESM and the CommonJS build each carry their own copy of this module, and a process
+ * may load both (an ESM service with a CommonJS dependency that also uses upstate); a module-level
+ * map would give it two budgets. The `v1` is the shape of the entries: a build with another shape
+ * must use another key.
+ */
+const REGISTRY_KEY = Symbol.for('upstate.sharedConnectGates.v1');
+
+function sharedConnectGates(): Map<number, SharedRateGate> {
+  const holder = globalThis as { [REGISTRY_KEY]?: Map<number, SharedRateGate> };
+  return (holder[REGISTRY_KEY] ??= new Map<number, SharedRateGate>());
+}
 
 /**
  * The process-wide connection gate: every caller asking for the same `limit` gets the same gate,
- * so all orchestrators of a process share Upbit's connection budget. It has no `close()`: one
+ * so all orchestrators of a process share Upbit's connection budget, whichever build (ESM or
+ * CommonJS) created them. It has no `close()`: one
  * owner closing it would break the others. Tests that need a fresh clock should pass their own
  * gate (`upbitConnectGate()`) instead.
  *
  * @param limit Connection requests per rolling second. @default 5
  */
 export function sharedConnectGate(limit: number = DEFAULTS.limits.connectPerSecond): SharedRateGate {
-  let shared = sharedConnectGates.get(limit);
+  const gates = sharedConnectGates();
+  let shared = gates.get(limit);
   if (shared === undefined) {
     const gate = upbitConnectGate(limit);
     shared = {
@@ -50,7 +64,7 @@ export function sharedConnectGate(limit: number = DEFAULTS.limits.connectPerSeco
       delayMs: () => gate.delayMs(),
       stats: () => gate.stats(),
     };
-    sharedConnectGates.set(limit, shared);
+    gates.set(limit, shared);
   }
   return shared;
 }

@@ -5,8 +5,9 @@
 import type { IncomingMessage } from 'node:http';
 import { EventEmitter } from 'eventemitter3';
 import type { WebSocket } from 'ws';
-import { OptionError, UpstateError } from '../errors.js';
+import { OptionError, SpecError, UpstateError } from '../errors.js';
 import type { MyAssetMessage, MyOrderMessage, ParsedTypeField } from '../protocol/upbit/types.js';
+import { normalizeSpec, type NormalizedSpec, type Spec } from '../registry/spec.js';
 import { PrivateAuth } from './auth.js';
 import { type ClientMessageContext, handleClientMessage } from './client-messages.js';
 import { SimConnection } from './connection.js';
@@ -28,6 +29,7 @@ import { PRIVATE_PATH, PUBLIC_PATH } from './handle.js';
 import { MarketData } from './market-data.js';
 import { type ExchangeOptions, type ResolvedExchangeOptions, resolveOptions } from './options.js';
 import { myAssetWire, myOrderEvent } from './private-events.js';
+import type { StreamQuery } from './subscription.js';
 import { type ListeningServer, listen } from './server.js';
 import { replay, type ReplayOptions, type ReplayResult, replayTarget, validateReplay } from './replay.js';
 import { type UpgradeDecision, UpgradeGate } from './upgrade-gate.js';
@@ -89,6 +91,8 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
   private nextConnection = 1;
   private injections = 0;
   private closing: Promise<void> | undefined;
+  /** `untilSubscribed` waits still pending: each is told when the exchange closes. */
+  private readonly waiters = new Set<() => void>();
 
   constructor(options: ResolvedExchangeOptions) {
     super();
@@ -152,6 +156,59 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
 
   subscriptionOf(connectionId: string): readonly ParsedTypeField[] | undefined {
     return this.open.get(connectionId)?.subscription.fields;
+  }
+
+  untilSubscribed(spec: Spec, options: { readonly signal?: AbortSignal } = {}): Promise<ConnectionInfo> {
+    let normalized: NormalizedSpec;
+    try {
+      normalized = normalizeSpec(spec);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    if (normalized.snapshot === 'only') {
+      return Promise.reject(new SpecError('snapshot', spec.snapshot, "'only' streams nothing in realtime: there is nothing to wait for"));
+    }
+    const query: StreamQuery = {
+      type: normalized.type,
+      codes: normalized.codes,
+      ...(spec.depth === undefined ? {} : { depth: normalized.depth }),
+      ...(spec.level === undefined ? {} : { level: normalized.level }),
+    };
+    const holder = (): ConnectionInfo | undefined => {
+      for (const connection of this.open.values()) {
+        if (!connection.closing && connection.subscription.streams(query)) return connection.info();
+      }
+      return undefined;
+    };
+    const { signal } = options;
+    return new Promise<ConnectionInfo>((resolve, reject) => {
+      if (this.closing !== undefined) return reject(new UpstateError('ERR_CLOSED', 'the exchange is closed'));
+      if (signal?.aborted) return reject(signal.reason);
+      const now = holder();
+      if (now !== undefined) return resolve(now);
+      const stop = (): void => {
+        this.off('request', check);
+        signal?.removeEventListener('abort', aborted);
+        this.waiters.delete(closed);
+      };
+      const check = (): void => {
+        const found = holder();
+        if (found === undefined) return;
+        stop();
+        resolve(found);
+      };
+      const aborted = (): void => {
+        stop();
+        reject(signal?.reason);
+      };
+      const closed = (): void => {
+        stop();
+        reject(new UpstateError('ERR_CLOSED', 'the exchange closed before it held the subscription'));
+      };
+      this.on('request', check);
+      signal?.addEventListener('abort', aborted, { once: true });
+      this.waiters.add(closed);
+    });
   }
 
   tick(n = 1): void {
@@ -330,6 +387,7 @@ class Exchange extends EventEmitter<ExchangeEvents> implements ExchangeHandle {
   }
 
   private async shutdown(): Promise<void> {
+    for (const closed of [...this.waiters]) closed();
     if (this.ticker !== undefined) clearInterval(this.ticker);
     this.ticker = undefined;
     for (const connection of this.open.values()) this.terminate(connection, 'shutdown');

@@ -12,6 +12,7 @@ import type {
   ParsedRequest,
   ParsedTypeField,
 } from '../protocol/upbit/types.js';
+import type { Spec } from '../registry/spec.js';
 
 /** The two WebSocket paths, as Upbit serves them. */
 export const PUBLIC_PATH = '/websocket/v1';
@@ -183,6 +184,16 @@ export interface ExchangeHandle extends EventEmitter<ExchangeEvents> {
   connections(): ConnectionInfo[];
   /** The current subscription of a connection; `undefined` for an unknown id. */
   subscriptionOf(connectionId: string): readonly ParsedTypeField[] | undefined;
+  /**
+   * Resolves once an open connection's current subscription streams what `spec` asks for in
+   * realtime (every one of its codes; orderbooks at its `depth` and `level` if given, at any
+   * otherwise), with that connection. Checked now and after every request the exchange accepts.
+   * Use it between a client's `subscribe` and `tick()` / `inject…()`: a client's `settled()` means
+   * the request was written, not that it has arrived. Rejects with `signal`'s reason when it
+   * aborts, with `ERR_CLOSED` when the exchange closes first, and with a `SpecError` for a bad
+   * spec (or one with `snapshot: 'only'`, which streams nothing).
+   */
+  untilSubscribed(spec: Spec, options?: { readonly signal?: AbortSignal }): Promise<ConnectionInfo>;
   /** Runs `n` market ticks now and sends what they produced. @default n = 1 */
   tick(n?: number): void;
   /**

@@ -4,6 +4,7 @@
  * (https://docs.upbit.com/kr/docs/websocket-best-practice), so this is rebuilt, never patched.
  */
 import type {
+  DataType,
   ListedSubscription,
   ParsedTypeField,
   PublicType,
@@ -18,6 +19,15 @@ export interface StreamTarget {
   readonly depth: number;
   /** Orderbook grouping level; 0 for other types. */
   readonly level: number;
+}
+
+/** What `handle.untilSubscribed` waits for: a type on markets, orderbooks at a depth and level or any. */
+export interface StreamQuery {
+  readonly type: DataType;
+  /** Upper-case market codes without depth suffix; empty for myAsset and all-markets myOrder. */
+  readonly codes: readonly string[];
+  readonly depth?: number;
+  readonly level?: number;
 }
 
 /** Which of a key's orders reach the connection: every market, or some. */
@@ -81,6 +91,25 @@ export class Subscription {
   /** Realtime streams of one market, by type; `undefined` when the market streams nothing. */
   realtimeOf(code: string): ReadonlyMap<PublicType, readonly StreamTarget[]> | undefined {
     return this.realtime.get(code);
+  }
+
+  /**
+   * Whether realtime messages of `want.type` reach this connection for every one of `want.codes`
+   * (orderbooks: at `want.depth` and `want.level` when given, at any otherwise). myOrder without
+   * codes asks for every market; myAsset has none.
+   */
+  streams(want: StreamQuery): boolean {
+    if (want.type === 'myAsset') return this.myAsset;
+    if (want.type === 'myOrder') {
+      if (this.myOrder === undefined) return false;
+      return want.codes.length === 0 ? this.myOrder.all : want.codes.every((code) => this.wantsMyOrder(code));
+    }
+    const type = want.type;
+    return want.codes.every((code) =>
+      (this.realtime.get(code)?.get(type) ?? []).some(
+        (target) => (want.depth === undefined || target.depth === want.depth) && (want.level === undefined || target.level === want.level),
+      ),
+    );
   }
 
   /** Whether a myOrder event of this market reaches the connection. */

@@ -34,9 +34,9 @@ afterEach(() => {
 describe('upstate demo', () => {
   it('prints plain lines and a comparison measured in this run without a terminal', async () => {
     const io = captureIo();
-    expect(await run(['--duration', '2', '--compare', '1,5'], io)).toBe(0);
+    expect(await run(['--duration', '3', '--compare', '1,5'], io)).toBe(0);
     const out = io.out();
-    expect(out).toMatch(/^upstate demo: exchange ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1, live for 2 s, comparing 1, 5 concurrent requests\n/);
+    expect(out).toMatch(/^upstate demo: simulated exchange ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1, 3 s at most, comparing 1, 5 concurrent requests\n/);
     const status = out.split('\n').filter((line) => line.startsWith('['));
     expect(status.length).toBeGreaterThanOrEqual(2);
     for (const line of status) {
@@ -44,7 +44,7 @@ describe('upstate demo', () => {
     }
     // No terminal escapes in plain output.
     expect(out).not.toContain('\u001b[');
-    expect(out).toMatch(/pending flush: \d+ flushes for \d+ changes · \d+ absorbed/);
+    expect(out).toMatch(/pending flush: \d+ flushes for \d+ changes · [\d.]+ changes per flush\n {15}\d+ absorbed/);
 
     const rows = comparisonRows(out);
     expect([...rows.keys()]).toEqual([1, 5]);
@@ -60,17 +60,39 @@ describe('upstate demo', () => {
     expect(io.err()).toBe('');
   });
 
-  it('repaints one screen on a terminal, then prints the summary below it', async () => {
+  it('repaints one screen on a terminal within 80 columns, then prints the summary below it once', async () => {
     const io = captureIo({ isTTY: true });
-    expect(await run(['--duration', '1', '--compare', '1'], io)).toBe(0);
+    expect(await run(['--duration', '2', '--compare', '1'], io)).toBe(0);
     const out = io.out();
     expect(out.startsWith('\u001b[?25l\u001b[2J\u001b[H')).toBe(true);
     const frames = out.split('\u001b[H').slice(1);
-    expect(frames.length).toBeGreaterThanOrEqual(2);
-    expect(frames.at(-1)).toMatch(/connection\s+link\s+flush\s+messages sent\s+changes absorbed\s+frames\/s\s+rate headroom/);
-    expect(frames.at(-1)).toMatch(/\npublic\s+open\s+\w+\s+\d+/);
-    expect(out).toContain('\u001b[?25h\nLive run:');
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    const live = frames.at(-2)!;
+    expect(live).toMatch(/^upstate demo · [\d.]+ s of 2\.0 s · simulated exchange on 127\.0\.0\.1:\d+/);
+    expect(live).toMatch(/conn\s+link\s+flush\s+sent\s+absorbed\s+frames\/s\s+headroom/);
+    expect(live).toContain('Ctrl-C ends the run early.');
+    for (const frame of frames) {
+      // The screen part of a frame, up to "clear to the end of the screen"; the summary follows the last one.
+      for (const line of frame.split('\u001b[J')[0]!.split('\n')) expect(line.replace(/\u001b\[[\d;?]*[A-Za-z]/g, '').length).toBeLessThanOrEqual(80);
+    }
+    // The finished screen: the table stays, the hint goes, and the metrics appear once, in the summary.
+    const finished = frames.at(-1)!;
+    expect(finished).toMatch(/\npublic\s+open\s+\w+\s+\d+/);
+    expect(finished.slice(0, finished.indexOf('\u001b[?25h'))).not.toContain('Ctrl-C');
+    expect(out.match(/pending flush:/g)).toHaveLength(frames.length);
+    expect(finished.match(/pending flush:/g)).toHaveLength(1);
+    expect(finished).toContain('\u001b[?25h\nLive run:');
     expect(comparisonRows(out).get(1)?.slice(1, 2)).toEqual(['1']);
+  });
+
+  it('--duration bounds the whole run: a comparison still running then is reported as not measured', async () => {
+    const io = captureIo();
+    expect(await run(['--duration', '1.5', '--compare', '1,100'], io)).toBe(0);
+    const out = io.out();
+    expect(out).toMatch(/Live run: 1\.5 s,/);
+    expect([...comparisonRows(out).keys()]).toEqual([1]);
+    expect(out).toContain('Not measured within --duration 1.5 s: 100 concurrent requests');
+    expect(io.err()).toBe('');
   });
 
   it('--trace writes JSON lines of the actor tree that never carry the key pair', async () => {

@@ -50,10 +50,10 @@ describe('parseSimArgs', () => {
     [['--port', 'abc'], "--port expects a whole number from 0 to 65535, got 'abc'"],
     [['--port', '70000'], "--port expects a whole number from 0 to 65535, got '70000'"],
     [['--tick-ms', '1.5'], "--tick-ms expects a whole number from 0 to 2147483647, got '1.5'"],
-    [['--bogus'], "Unknown option '--bogus'"],
-    [['stray'], "Unexpected argument 'stray'"],
+    [['--bogus'], "unknown option '--bogus'"],
+    [['stray'], "unexpected argument 'stray'"],
     // Secrets never go on the command line: the key pair comes from the environment.
-    [['--credential', 'ak:sk'], "Unknown option '--credential'"],
+    [['--credential', 'ak:sk'], "unknown option '--credential'"],
   ])('rejects %j with a UsageError: %s', (argv, message) => {
     expect(() => parseSimArgs(argv)).toThrow(UsageError);
     expect(() => parseSimArgs(argv)).toThrow(message);
@@ -67,6 +67,7 @@ describe('upstate sim', () => {
     expect(sim.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1$/);
     expect(sim.privateUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1\/private$/);
     expect(sim.io.out()).toContain('(no key pair: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY unset)');
+    expect(sim.io.out()).toMatch(/^upstate sim: Upbit-compatible exchange running \(simulated market\)\n/);
     // Signals are main.ts's business: the command listens to its `io.signal` only.
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(listenersBefore);
 

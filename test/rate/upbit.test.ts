@@ -91,6 +91,13 @@ describe('sharedConnectGate', () => {
     expect('close' in a).toBe(false);
   });
 
+  it('is the same gate for a second copy of this module (the other build of the package)', async () => {
+    vi.resetModules();
+    const copy = await import('../../src/rate/upbit.js');
+    expect(copy.sharedConnectGate).not.toBe(sharedConnectGate);
+    expect(copy.sharedConnectGate(7)).toBe(sharedConnectGate(7));
+  });
+
   it('rejects a bad limit and remembers nothing', () => {
     expect(() => sharedConnectGate(-2)).toThrow(OptionError);
     expect(() => sharedConnectGate(-2)).toThrow(OptionError);
