@@ -38,6 +38,10 @@ export interface ConnectionReport extends ConnectionStats, FlushStats {
   readonly lastError: string | undefined;
   /** Message tokens left right now in the tightest window; undefined with a custom `messageGate`. */
   readonly headroom: number | undefined;
+  /** Frames received on this connection's sockets so far. */
+  readonly framesReceived: number;
+  /** Frames on this connection that could not be decoded. */
+  readonly decodeErrors: number;
 }
 
 export interface OrchestratorStats extends FlushStats {
@@ -257,6 +261,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
         flush: flushStateOf(flush.value),
         lastError: connection.context.lastError,
         headroom: gate instanceof SlidingWindowGate ? Math.min(...gate.stats().headroom) : undefined,
+        framesReceived: this.#sockets[kind].link.framesReceived,
+        decodeErrors: this.#sockets[kind].link.decodeErrors,
         ...connection.context.stats,
         ...flush.context.stats,
       };
