@@ -26,6 +26,8 @@ Options:
   --inspect           serve the Stately inspector locally and print its URL
   --inspect-port N    port of the inspector (default: a free one)
   --trace FILE        write every inspection event to FILE as JSON lines
+  --ui [PORT]         serve the live statecharts, /metrics and /healthz on 127.0.0.1
+                      (default: a free port; the live phase then lasts 600 s unless --duration)
   -h, --help          show this help
 
 Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY set the key pair of the private component
@@ -52,6 +54,8 @@ Options:
   --inspect           serve the Stately inspector locally and print its URL
   --inspect-port N    port of the inspector (default: a free one)
   --trace FILE        write every inspection event to FILE as JSON lines
+  --ui [PORT]         serve the live statecharts, /metrics and /healthz on 127.0.0.1
+                      (default: a free port)
   -h, --help          show this help
 `;
 

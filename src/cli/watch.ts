@@ -9,6 +9,7 @@ import type { DataType, UpbitMessage } from '../protocol/upbit/types.js';
 import { normalizeSpec, type NormalizedSpec } from '../registry/spec.js';
 import type { Spec } from '../registry/spec.js';
 import { type ExchangeHandle, startExchange } from '../sim/index.js';
+import { startUi, takeUiOption, type UiOption, uiLine } from './ui.js';
 import { COMMON_OPTIONS, credentialsFromEnv, integerOption, isUsageError, parseCommandArgs, secondsOption, UsageError } from './args.js';
 import { formatTable } from './format.js';
 import { startInspection } from './inspect.js';
@@ -28,6 +29,7 @@ interface WatchOptions {
   readonly inspect: boolean;
   readonly inspectPort: number | undefined;
   readonly trace: string | undefined;
+  readonly ui: UiOption | undefined;
 }
 
 const REDRAW_EVERY_MS = 250;
@@ -35,8 +37,9 @@ const REDRAW_EVERY_MS = 250;
 const ACCOUNT_EVENT_EVERY_MS = 1_000;
 
 export function parseWatchArgs(argv: readonly string[]): WatchOptions & { readonly help: boolean } {
+  const { argv: args, ui } = takeUiOption(argv);
   const { values, positionals } = parseCommandArgs({
-    args: [...argv],
+    args,
     allowPositionals: true,
     options: {
       endpoint: { type: 'string' },
@@ -70,6 +73,7 @@ export function parseWatchArgs(argv: readonly string[]): WatchOptions & { readon
     inspect: values.inspect === true,
     inspectPort: values['inspect-port'] === undefined ? undefined : integerOption('--inspect-port', values['inspect-port'], 1, 65_535),
     trace: values.trace,
+    ui,
   };
 }
 
@@ -119,12 +123,19 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ...(credentials ? { credentials } : {}),
     ...(inspection.observer ? { inspect: inspection.observer } : {}),
   });
+  const ui = options.ui
+    ? await startUi(upbit, options.ui, credentials ? [credentials.secretKey] : []).catch(async (error: unknown) => {
+        await Promise.all([upbit.close(), inspection.close(), exchange?.close()]);
+        throw error;
+      })
+    : undefined;
   const timers: ReturnType<typeof setTimeout>[] = [];
   const view = options.json ? new JsonLines(io.stdout) : io.isTTY ? new LiveTable(io.stdout, options.spec.type) : new RowLog(io.stdout, options.spec.type);
   let onAbort = (): void => {};
 
   try {
     if (inspection.url) io.stderr.write(`Stately inspector: open ${inspection.url}\n`);
+    if (ui) io.stderr.write(`${uiLine(ui)}\n`);
     if (exchange && !options.json) io.stderr.write(`upstate watch: embedded exchange at ${url}\n`);
     // Resolves with the exit code: --count reached, --duration over, interrupted, or credentials refused.
     const code = await new Promise<number>((end) => {
@@ -158,6 +169,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
     for (const timer of timers) clearTimeout(timer);
+    await ui?.close();
     await upbit.close();
     await inspection.close();
     await exchange?.close();

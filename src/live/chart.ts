@@ -78,8 +78,25 @@ interface TransitionLike {
   readonly guard?: unknown;
 }
 
-/** The states and transitions of `machine`, laid out. */
-export async function layoutChart(machine: AnyStateMachine, layoutOptions: Readonly<Record<string, string>> = {}): Promise<Chart> {
+/**
+ * Layouts made so far, by machine config: `provide()` keeps the config, so every orchestrator's
+ * copy of a chart shares one layout (ELK takes seconds on a busy machine).
+ */
+const layouts = new WeakMap<object, Promise<Chart>>();
+
+/** The states and transitions of `machine`, laid out (once per machine config). */
+export function layoutChart(machine: AnyStateMachine): Promise<Chart> {
+  let chart = layouts.get(machine.config);
+  if (!chart) {
+    chart = computeLayout(machine);
+    layouts.set(machine.config, chart);
+    // A failed layout is not kept: the next caller tries again.
+    chart.catch(() => layouts.delete(machine.config));
+  }
+  return chart;
+}
+
+async function computeLayout(machine: AnyStateMachine): Promise<Chart> {
   const root = machine.root as unknown as StateNodeLike;
   const states = new Map<string, Omit<ChartState, 'x' | 'y' | 'width' | 'height'>>();
   const edges = collectTransitions(root);
@@ -121,7 +138,6 @@ export async function layoutChart(machine: AnyStateMachine, layoutOptions: Reado
       // States are declared in the order a reader follows them (idle → debouncing → …): keep it left to right.
       'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
       'elk.padding': '[top=8,left=8,bottom=8,right=8]',
-      ...layoutOptions,
     },
     children: top.map((child) => toElk(child, 0, root.type === 'parallel', child.id === initialId)),
     edges: edges.map(

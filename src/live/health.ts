@@ -4,12 +4,15 @@
  */
 import type { LinkState, OrchestratorStats } from '../orchestrator.js';
 
-/** Why a connection makes the service unhealthy: the link state it is stuck in. */
-export type UnhealthyReason = Exclude<LinkState, 'dormant' | 'open' | 'lingering'>;
+/**
+ * Why the service is unhealthy: the link state a wanted connection is in, or `stopped` when
+ * `stats()` cannot be read any more (the orchestrator was closed).
+ */
+export type UnhealthyReason = Exclude<LinkState, 'dormant' | 'open' | 'lingering'> | 'stopped';
 
 export interface ConnectionHealth {
   readonly connection: string;
-  readonly reason: UnhealthyReason;
+  readonly reason: Exclude<UnhealthyReason, 'stopped'>;
   /** The last failure (HTTP status or Upbit error name), when there is one. */
   readonly lastError?: string;
 }

@@ -144,7 +144,7 @@ function actorJson(actorRef: ActorLike, rootId: string, secrets: readonly string
     id: null,
     parentId: parentId ?? actorRef._parent?.sessionId,
     definition: machine ? JSON.stringify(toSafeJson(machine.config, secrets, DEFINITION_JSON)) : undefined,
-    snapshot: toSafeJson(actorRef.getSnapshot(), secrets),
+    snapshot: toSafeJson(snapshotOf(actorRef), secrets),
     machineId: machine?.id,
   };
 }
@@ -153,11 +153,20 @@ function actorJson(actorRef: ActorLike, rootId: string, secrets: readonly string
 const DEFINITION_JSON = { ...TRACE_JSON, maxDepth: 24, maxItems: Number.POSITIVE_INFINITY, maxString: Number.POSITIVE_INFINITY };
 
 function childrenOf(actorRef: ActorLike): ActorLike[] {
-  const snapshot = actorRef.getSnapshot() as { children?: Record<string, ActorLike | undefined> } | undefined;
+  const snapshot = snapshotOf(actorRef) as { children?: Record<string, ActorLike | undefined> } | undefined;
   return Object.values(snapshot?.children ?? {}).filter((child): child is ActorLike => child !== undefined && typeof child.sessionId === 'string');
 }
 
 /** XState types an inspected ref as the narrow `ActorRefLike`; every ref it reports is a full actor. */
 function asActor(actorRef: unknown): ActorLike {
   return actorRef as ActorLike;
+}
+
+/** The actor's snapshot, or undefined while it is being created (XState reports it before it can be read). */
+function snapshotOf(actorRef: ActorLike): unknown {
+  try {
+    return actorRef.getSnapshot();
+  } catch {
+    return undefined;
+  }
 }

@@ -10,7 +10,8 @@ import type { Registry } from 'prom-client';
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import { OptionError } from '../errors.js';
 import { type Chart, layoutChart } from './chart.js';
-import { healthOf } from './health.js';
+import { type Health, healthOf } from './health.js';
+import type { OrchestratorStats } from '../orchestrator.js';
 import { currentInspection, machineOf, machinesOf, toInspectionJson } from './inspection.js';
 import { registerMetrics } from './metrics.js';
 import { livePage } from './page.js';
@@ -97,16 +98,26 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
 
   const inspection = source.actor.system.inspect((event: InspectionEvent) => {
     if (clients.size === 0) return;
-    if (event.type === '@xstate.actor') {
-      const machine = machineOf(event.actorRef as { logic?: unknown });
-      if (machine) void chartOf(machine);
+    // This runs inside the actors' own processing: nothing the view does may throw into them.
+    try {
+      if (event.type === '@xstate.actor') {
+        const machine = machineOf(event.actorRef as { logic?: unknown });
+        if (machine) void chartOf(machine);
+      }
+      const json = toInspectionJson(event, secrets);
+      if (json) broadcast(json);
+    } catch {
+      // An event that cannot be shown is left out; the next snapshot brings the page up to date.
     }
-    const json = toInspectionJson(event, secrets);
-    if (json) broadcast(json);
   });
   const statsMessage = () => ({ type: 'upstate.stats', at: Date.now(), stats: source.stats() });
   const ticker = setInterval(() => {
-    if (clients.size > 0) broadcast(statsMessage());
+    if (clients.size === 0) return;
+    try {
+      broadcast(statsMessage());
+    } catch {
+      // A source that stopped (a closed orchestrator) has no figures: the page keeps the last ones.
+    }
   }, statsIntervalMs);
   ticker.unref();
 
@@ -124,7 +135,11 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
     if (res.destroyed) return;
     // The present first, then live events: nothing can come in between (this runs synchronously).
     for (const event of currentInspection(source.actor, secrets)) send(res, `data: ${JSON.stringify(event)}\n\n`);
-    send(res, `data: ${JSON.stringify(statsMessage())}\n\n`);
+    try {
+      send(res, `data: ${JSON.stringify(statsMessage())}\n\n`);
+    } catch {
+      // No figures from a stopped source; the charts still show its last states.
+    }
     clients.add(res);
     res.on('close', () => clients.delete(res));
   };
@@ -148,7 +163,7 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
         return;
       }
       case '/healthz': {
-        const health = healthOf(source.stats());
+        const health = healthOfSource(source);
         res.writeHead(health.status === 'ok' ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(`${JSON.stringify(health)}\n`);
         return;
@@ -202,4 +217,15 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
       return closing;
     },
   };
+}
+
+/** `healthOf(source.stats())`, or `stopped` when the source can no longer report (it was closed). */
+function healthOfSource(source: LiveSource): Health {
+  let stats: OrchestratorStats;
+  try {
+    stats = source.stats();
+  } catch {
+    return { status: 'unavailable', reason: 'stopped', failing: [], connections: {} };
+  }
+  return healthOf(stats);
 }
