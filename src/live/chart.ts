@@ -270,29 +270,37 @@ function placeLabels(lines: readonly (readonly { x: number; y: number }[])[], wi
   const placed: Box[] = [];
   return lines.map((points, index) => {
     const width = widths[index]!;
-    const candidates: { box: Box; preference: number }[] = [];
+    const candidates: { box: Box; penalty: number }[] = [];
+    const add = (x: number, y: number, penalty: number): void => {
+      candidates.push({ box: { x, y, width, height: LABEL_HEIGHT }, penalty });
+    };
     for (let i = 1; i < points.length; i++) {
       const a = points[i - 1]!;
       const b = points[i]!;
       const length = Math.hypot(b.x - a.x, b.y - a.y);
+      // Long horizontal runs read best; short or vertical ones cost a little more.
+      const base = Math.abs(a.y - b.y) < 0.5 ? 200 / (1 + length) : 400 / (1 + length);
       if (Math.abs(a.y - b.y) < 0.5) {
-        for (const f of length > width * 2 ? [0.5, 0.25, 0.75] : [0.5]) {
-          const x = a.x + (b.x - a.x) * f - width / 2;
-          candidates.push({ box: { x, y: a.y - LABEL_HEIGHT - 1, width, height: LABEL_HEIGHT }, preference: length * 2 });
-          candidates.push({ box: { x, y: a.y + 1, width, height: LABEL_HEIGHT }, preference: length * 2 - 1 });
+        const left = Math.min(a.x, b.x);
+        for (const x of [left + (length - width) / 2, left, left + length - width]) {
+          for (const [row, cost] of [[-1, 0], [0, 6], [-2, 40], [1, 40]] as const) {
+            add(x, a.y + (row < 0 ? row * LABEL_HEIGHT - 1 : row * LABEL_HEIGHT + 1), base + cost);
+          }
         }
       } else {
-        const y = (a.y + b.y) / 2 - LABEL_HEIGHT / 2;
-        candidates.push({ box: { x: a.x + 4, y, width, height: LABEL_HEIGHT }, preference: length });
-        candidates.push({ box: { x: a.x - 4 - width, y, width, height: LABEL_HEIGHT }, preference: length - 1 });
+        const top = Math.min(a.y, b.y);
+        for (const f of [0.5, 0.25, 0.75]) {
+          const y = top + length * f - LABEL_HEIGHT / 2;
+          add(a.x + 4, y, base + (f === 0.5 ? 0 : 8));
+          add(a.x - 4 - width, y, base + (f === 0.5 ? 4 : 12));
+        }
       }
     }
-    candidates.sort((p, q) => q.preference - p.preference);
     let best: { box: Box; cost: number } | undefined;
-    for (const { box } of candidates) {
-      const cost = [...obstacles, ...placed].reduce((sum, other) => sum + overlap(box, other), 0);
+    for (const { box, penalty } of candidates) {
+      // Covering a state's name is worse than touching another label.
+      const cost = penalty + obstacles.reduce((sum, o) => sum + 3 * overlap(box, o), 0) + placed.reduce((sum, o) => sum + overlap(box, o), 0);
       if (!best || cost < best.cost) best = { box, cost };
-      if (cost === 0) break;
     }
     const box = best?.box ?? { x: 0, y: 0, width, height: LABEL_HEIGHT };
     placed.push(box);
