@@ -56,12 +56,17 @@ export function registerMetrics(source: LiveSource, options: MetricsOptions = {}
     throw new OptionError('prefix', prefix, 'a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)');
   }
   const names: string[] = [];
-  // One read of stats() per scrape, shared by every metric's collect.
-  let cached: { stats: OrchestratorStats; at: number } | undefined;
+  // One read of stats() per scrape, shared by every metric's collect: a scrape collects every
+  // metric within one turn of the event loop, so the read is dropped at the next turn.
+  let cached: OrchestratorStats | undefined;
   const read = (): OrchestratorStats => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 50) cached = { stats: source.stats(), at: now };
-    return cached.stats;
+    if (cached === undefined) {
+      cached = source.stats();
+      setImmediate(() => {
+        cached = undefined;
+      });
+    }
+    return cached;
   };
   const add = (name: string): string => {
     const full = `${prefix}${name}`;
@@ -70,75 +75,84 @@ export function registerMetrics(source: LiveSource, options: MetricsOptions = {}
     return full;
   };
 
-  for (const [name, help, field] of CONNECTION_COUNTERS) {
-    new Counter({
-      name: add(name),
-      help,
-      labelNames: ['connection'],
-      registers: [registry],
-      collect() {
-        // Counters only go up; `stats()` holds the running totals, so each scrape sets them afresh.
-        this.reset();
-        for (const [connection, report] of Object.entries(read().connections)) this.inc({ connection }, report[field]);
-      },
-    });
+  try {
+    addMetrics();
+  } catch (error) {
+    // All or nothing: a name that clashed halfway leaves the registry as it was.
+    for (const name of names.splice(0)) registry.removeSingleMetric(name);
+    throw error;
   }
-  new Counter({
-    name: add('deliveries_total'),
-    help: 'Messages handed to subscribers\' handlers.',
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(read().deliveries);
-    },
-  });
-  const gauge = (name: string, help: string, value: (stats: OrchestratorStats) => number): void => {
-    new Gauge({
-      name: add(name),
-      help,
-      registers: [registry],
-      collect() {
-        this.set(value(read()));
-      },
-    });
-  };
-  gauge('batch_efficiency', 'Share of changes absorbed by a pending flush (changes_absorbed / changes), 0 to 1.', (s) => s.batchEfficiency);
-  gauge('average_batch_size', 'Changes per flush (changes / flushes_started).', (s) => s.averageBatchSize);
-  gauge('subscribers', 'Live subscriptions and registered components.', (s) => s.subscribers);
-  new Gauge({
-    name: add('rate_headroom'),
-    help: 'Message tokens left right now in the tightest rate window (absent with a custom gate).',
-    labelNames: ['connection'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [connection, report] of Object.entries(read().connections)) {
-        if (report.headroom !== undefined) this.set({ connection }, report.headroom);
-      }
-    },
-  });
-  const stateGauge = (name: string, help: string, states: readonly string[], of: (report: ConnectionReport) => string): void => {
-    new Gauge({
-      name: add(name),
-      help,
-      labelNames: ['connection', 'state'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [connection, report] of Object.entries(read().connections)) {
-          const current = of(report);
-          for (const state of states) this.set({ connection, state }, state === current ? 1 : 0);
-        }
-      },
-    });
-  };
-  stateGauge('link_state', 'The link state of each connection: 1 for the current state, 0 for the others.', LINK_STATES, (r) => r.link);
-  stateGauge('flush_state', 'The flush state of each connection: 1 for the current state, 0 for the others.', FLUSH_STATES, (r) => r.flush);
-
   return {
     registry,
     remove() {
       for (const name of names.splice(0)) registry.removeSingleMetric(name);
     },
   };
+
+  function addMetrics(): void {
+    for (const [name, help, field] of CONNECTION_COUNTERS) {
+      new Counter({
+        name: add(name),
+        help,
+        labelNames: ['connection'],
+        registers: [registry],
+        collect() {
+          // Counters only go up; `stats()` holds the running totals, so each scrape sets them afresh.
+          this.reset();
+          for (const [connection, report] of Object.entries(read().connections)) this.inc({ connection }, report[field]);
+        },
+      });
+    }
+    new Counter({
+      name: add('deliveries_total'),
+      help: 'Messages handed to subscribers\' handlers.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read().deliveries);
+      },
+    });
+    const gauge = (name: string, help: string, value: (stats: OrchestratorStats) => number): void => {
+      new Gauge({
+        name: add(name),
+        help,
+        registers: [registry],
+        collect() {
+          this.set(value(read()));
+        },
+      });
+    };
+    gauge('batch_efficiency', 'Share of changes absorbed by a pending flush (changes_absorbed / changes), 0 to 1.', (s) => s.batchEfficiency);
+    gauge('average_batch_size', 'Changes per flush (changes / flushes_started).', (s) => s.averageBatchSize);
+    gauge('subscribers', 'Live subscriptions and registered components.', (s) => s.subscribers);
+    new Gauge({
+      name: add('rate_headroom'),
+      help: 'Message tokens left right now in the tightest rate window (absent with a custom gate).',
+      labelNames: ['connection'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [connection, report] of Object.entries(read().connections)) {
+          if (report.headroom !== undefined) this.set({ connection }, report.headroom);
+        }
+      },
+    });
+    const stateGauge = (name: string, help: string, states: readonly string[], of: (report: ConnectionReport) => string): void => {
+      new Gauge({
+        name: add(name),
+        help,
+        labelNames: ['connection', 'state'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const [connection, report] of Object.entries(read().connections)) {
+            const current = of(report);
+            for (const state of states) this.set({ connection, state }, state === current ? 1 : 0);
+          }
+        },
+      });
+    };
+    stateGauge('link_state', 'The link state of each connection: 1 for the current state, 0 for the others.', LINK_STATES, (r) => r.link);
+    stateGauge('flush_state', 'The flush state of each connection: 1 for the current state, 0 for the others.', FLUSH_STATES, (r) => r.flush);
+  }
 }
