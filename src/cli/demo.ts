@@ -16,6 +16,7 @@ import { type DemoSample, screenLines, statusLine, summaryLines } from './demo-v
 import { startInspection } from './inspect.js';
 import { type CliIo, EXIT, sleep } from './io.js';
 import { Screen } from './screen.js';
+import type { LiveView } from '../live/index.js';
 import { startUi, takeUiOption, type UiOption, uiLine } from './ui.js';
 import { DEMO_USAGE, oneLine, usageFailure } from './usage.js';
 
@@ -98,10 +99,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     credentials,
     ...(inspection.observer ? { inspect: inspection.observer } : {}),
   });
-  const ui = options.ui ? await startUi(upbit, options.ui, [credentials.secretKey]).catch(async (error: unknown) => {
+  let ui: LiveView | undefined;
+  try {
+    ui = options.ui ? await startUi(upbit, options.ui, [credentials.secretKey]) : undefined;
+  } catch (error) {
     await Promise.all([upbit.close(), inspection.close(), exchange.close()]);
+    if (isUsageError(error)) return usageFailure(io, 'demo', error, DEMO_USAGE);
     throw error;
-  }) : undefined;
+  }
   let errors = 0;
   upbit.on('error', () => errors++);
   // The comparison stops with the run when the user interrupts it.

@@ -2,9 +2,7 @@
  * `--ui [PORT]` for the long-running commands: serves the live page, `/metrics` and `/healthz`
  * for the command's orchestrator on 127.0.0.1 (a free port unless one is given).
  */
-import { serveLiveView } from '../live/index.js';
-import type { LiveSource } from '../live/index.js';
-import type { LiveView } from '../live/server.js';
+import { type LiveSource, type LiveView, serveLiveView } from '../live/index.js';
 import { integerOption, UsageError } from './args.js';
 
 export interface UiOption {

@@ -9,6 +9,7 @@ import type { DataType, UpbitMessage } from '../protocol/upbit/types.js';
 import { normalizeSpec, type NormalizedSpec } from '../registry/spec.js';
 import type { Spec } from '../registry/spec.js';
 import { type ExchangeHandle, startExchange } from '../sim/index.js';
+import type { LiveView } from '../live/index.js';
 import { startUi, takeUiOption, type UiOption, uiLine } from './ui.js';
 import { COMMON_OPTIONS, credentialsFromEnv, integerOption, isUsageError, parseCommandArgs, secondsOption, UsageError } from './args.js';
 import { formatTable } from './format.js';
@@ -123,12 +124,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ...(credentials ? { credentials } : {}),
     ...(inspection.observer ? { inspect: inspection.observer } : {}),
   });
-  const ui = options.ui
-    ? await startUi(upbit, options.ui, credentials ? [credentials.secretKey] : []).catch(async (error: unknown) => {
-        await Promise.all([upbit.close(), inspection.close(), exchange?.close()]);
-        throw error;
-      })
-    : undefined;
+  let ui: LiveView | undefined;
+  try {
+    ui = options.ui ? await startUi(upbit, options.ui, credentials ? [credentials.secretKey] : []) : undefined;
+  } catch (error) {
+    await Promise.all([upbit.close(), inspection.close(), exchange?.close()]);
+    if (isUsageError(error)) return usageFailure(io, 'watch', error, WATCH_USAGE);
+    throw error;
+  }
   const timers: ReturnType<typeof setTimeout>[] = [];
   const view = options.json ? new JsonLines(io.stdout) : io.isTTY ? new LiveTable(io.stdout, options.spec.type) : new RowLog(io.stdout, options.spec.type);
   let onAbort = (): void => {};
