@@ -14,7 +14,13 @@ function openEvents(url: string) {
   const messages: Message[] = [];
   const waiters: { predicate: (m: Message) => boolean; resolve: () => void }[] = [];
   let buffer = '';
+  let onEnd = (): void => {};
+  const ended = new Promise<void>((resolve) => {
+    onEnd = resolve;
+  });
   const req = request(`${url}events`, (res) => {
+    res.on('end', onEnd);
+    res.on('close', onEnd);
     res.setEncoding('utf8');
     res.on('data', (chunk: string) => {
       buffer += chunk;
@@ -39,6 +45,8 @@ function openEvents(url: string) {
   req.end();
   return {
     messages,
+    /** Resolves once the server ended the stream. */
+    ended,
     until(predicate: (m: Message) => boolean, what: string): Promise<Message[]> {
       if (messages.some(predicate)) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {
@@ -123,6 +131,27 @@ describe('serveLiveView', () => {
     expect(view.clients).toBe(1);
   });
 
+  it("attaches next to the orchestrator's own inspect observer, which keeps every event, and detaches on close", async () => {
+    const exchange = await startTestExchange();
+    const own: string[] = [];
+    const upbit = orchestratorFor(exchange, { inspect: (event) => own.push(event.type) });
+    view = await serveLiveView(upbit);
+    const events = openEvents(view.url);
+    streams.push(events);
+    await events.until((m) => m.type === 'upstate.stats', 'stats');
+    const before = own.length;
+    upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, () => {});
+    await upbit.settled();
+    await events.until((m) => m.type === '@xstate.event' && (m.event as { type: string }).type === 'registry.changed', 'registry.changed');
+    expect(own.length).toBeGreaterThan(before);
+    await view.close();
+    await events.ended;
+    const seen = events.messages.length;
+    upbit.subscribe({ type: 'ticker', codes: ['KRW-ETH'] }, () => {});
+    await upbit.settled();
+    expect(events.messages.length).toBe(seen);
+  });
+
   it('redacts the secrets it is given from every event', async () => {
     const exchange = await startTestExchange();
     const upbit = orchestratorFor(exchange);
@@ -152,6 +181,7 @@ describe('serveLiveView', () => {
     await events.until((m) => m.type === 'upstate.stats', 'stats');
     await view.close();
     await view.close();
+    await events.ended;
     expect(view.clients).toBe(0);
     await expect(fetch(view.url)).rejects.toThrow();
   });
