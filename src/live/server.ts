@@ -66,7 +66,6 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
   if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === 'string')) throw new OptionError('secrets', secrets, 'an array of strings');
   if (typeof title !== 'string') throw new OptionError('title', title, 'a string');
 
-  const metrics = registerMetrics(source, options.registry ? { registry: options.registry } : {});
   const hello = { type: 'upstate.hello', label: `${title} · started ${new Date().toISOString().slice(11, 19)} UTC`, startedAt: Date.now() };
   const clients = new Set<ServerResponse>();
   const broadcast = (message: unknown): void => {
@@ -95,6 +94,8 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
     return chart;
   };
   await Promise.all(machinesOf(source.actor).map(chartOf));
+  // After the layouts, which may fail: nothing is added to the caller's registry unless the view starts.
+  const metrics = registerMetrics(source, options.registry ? { registry: options.registry } : {});
 
   const inspection = source.actor.system.inspect((event: InspectionEvent) => {
     if (clients.size === 0) return;
