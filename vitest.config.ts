@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    // Prints, last, the suites that did not run for want of an outside program (Chromium…).
+    globalSetup: ['test/support/binaries-report.ts'],
     // Network tests use the embedded exchange on 127.0.0.1; everything else runs on fake time.
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -13,6 +13,10 @@ export interface ConnectionReport extends ConnectionStats, FlushStats {
   readonly lastError: string | undefined;
   /** Message tokens left right now in the tightest window; undefined with a custom `messageGate`. */
   readonly headroom: number | undefined;
+  /** Frames received on this connection's sockets so far. */
+  readonly framesReceived: number;
+  /** Frames on this connection that could not be decoded. */
+  readonly decodeErrors: number;
 }
 
 export interface OrchestratorStats extends FlushStats {

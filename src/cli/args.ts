@@ -88,6 +88,8 @@ export const COMMON_HELP = `  --inspect           serve the Stately inspector lo
                       needs the optional package @statelyai/inspect)
   --inspect-port N    port of the inspector (default: a free one)
   --trace FILE        write every inspection event to FILE as JSON lines
+  --ui [PORT]         serve the live statecharts, /metrics and /healthz on 127.0.0.1
+                      (default: a free port)
   -h, --help          show this help`;
 
 /** `--duration 2.5` → 2500 ms. */

@@ -16,6 +16,8 @@ import { type DemoSample, screenLines, statusLine, summaryLines } from './demo-v
 import { inspectorNotice, startInspection } from './inspect.js';
 import { type CliIo, EXIT, sleep } from './io.js';
 import { Screen } from './screen.js';
+import type { LiveView } from '../live/index.js';
+import { startUi, takeUiOption, type UiOption, uiLine } from './ui.js';
 import { DEMO_USAGE, oneLine, usageFailure } from './usage.js';
 
 interface DemoOptions {
@@ -25,18 +27,22 @@ interface DemoOptions {
   readonly inspect: boolean;
   readonly inspectPort: number | undefined;
   readonly trace: string | undefined;
+  readonly ui: UiOption | undefined;
 }
 
 /** The whole run, live view and comparison together; the default comparison needs about 25 s. */
 const DEFAULT_DURATION_MS = 30_000;
+/** With --ui the page is worth watching for longer; Ctrl-C ends the run early as always. */
+const UI_DURATION_MS = 600_000;
 /** A terminal is repainted four times a second; plain output gets a line a second. */
 const SCREEN_EVERY_MS = 250;
 const LINE_EVERY_MS = 1_000;
 const FIRST_WAVE_MAX_MS = 2_000;
 
 export function parseDemoArgs(argv: readonly string[]): DemoOptions & { readonly help: boolean } {
+  const { argv: args, ui } = takeUiOption(argv);
   const { values } = parseCommandArgs({
-    args: [...argv],
+    args,
     options: {
       duration: { type: 'string' },
       compare: { type: 'string' },
@@ -46,12 +52,13 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions & { readonly
   });
   return {
     help: values.help === true,
-    durationMs: values.duration === undefined ? DEFAULT_DURATION_MS : secondsOption('--duration', values.duration),
+    durationMs: values.duration === undefined ? (ui ? UI_DURATION_MS : DEFAULT_DURATION_MS) : secondsOption('--duration', values.duration),
     compare: values.compare === undefined ? DEFAULT_COMPARISON : integerListOption('--compare', values.compare, 1, MAX_COMPARISON_REQUESTS),
     seed: values.seed === undefined ? 1 : integerOption('--seed', values.seed, 0, 0xffff_ffff),
     inspect: values.inspect === true,
     inspectPort: values['inspect-port'] === undefined ? undefined : integerOption('--inspect-port', values['inspect-port'], 1, 65_535),
     trace: values.trace,
+    ui,
   };
 }
 
@@ -93,6 +100,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     credentials,
     ...(inspection.observer ? { inspect: inspection.observer } : {}),
   });
+  let ui: LiveView | undefined;
+  try {
+    ui = options.ui ? await startUi(upbit, options.ui, [credentials.secretKey]) : undefined;
+  } catch (error) {
+    await Promise.all([upbit.close(), inspection.close(), exchange.close()]);
+    if (isUsageError(error)) return usageFailure(io, 'demo', error, DEMO_USAGE);
+    throw error;
+  }
   let errors = 0;
   upbit.on('error', () => errors++);
   // The comparison stops with the run when the user interrupts it.
@@ -106,6 +121,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       screen?.close();
       io.signal?.removeEventListener('abort', onInterrupt);
       stopComparison.abort();
+      await ui?.close();
       await upbit.close();
       await inspection.close();
       await exchange.close();
@@ -113,6 +129,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   try {
     if (inspection.url) io.stdout.write(inspectorNotice(inspection.url));
+    if (ui) io.stdout.write(`${uiLine(ui)}\n`);
     if (!io.isTTY) {
       io.stdout.write(
         `upstate demo: simulated exchange ${exchange.url}, ${options.durationMs / 1000} s at most, comparing ${options.compare.join(', ')} concurrent requests\n`,
@@ -126,7 +143,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const sampler = new Sampler(upbit, population, comparison, exchange.url, options.durationMs, () => errors, startedAt);
 
     const show = (sample: DemoSample): void => {
-      if (screen) screen.draw(screenLines(sample));
+      if (screen) screen.draw(ui ? [uiLine(ui), ...screenLines(sample)] : screenLines(sample));
       else io.stdout.write(`${statusLine(sample)}\n`);
     };
     // --duration bounds the whole run: the live view and the comparison end together at the latest.

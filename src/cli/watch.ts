@@ -9,6 +9,8 @@ import type { DataType, UpbitMessage } from '../protocol/upbit/types.js';
 import { normalizeSpec, type NormalizedSpec } from '../registry/spec.js';
 import type { Spec } from '../registry/spec.js';
 import { DEFAULT_MARKETS, type ExchangeHandle, startExchange } from '../sim/index.js';
+import type { LiveView } from '../live/index.js';
+import { startUi, takeUiOption, type UiOption, uiLine } from './ui.js';
 import { COMMON_OPTIONS, credentialsFromEnv, integerOption, isUsageError, parseCommandArgs, secondsOption, UsageError } from './args.js';
 import { formatTable } from './format.js';
 import { inspectorNotice, startInspection } from './inspect.js';
@@ -30,6 +32,7 @@ interface WatchOptions {
   readonly inspect: boolean;
   readonly inspectPort: number | undefined;
   readonly trace: string | undefined;
+  readonly ui: UiOption | undefined;
 }
 
 const REDRAW_EVERY_MS = 250;
@@ -37,8 +40,9 @@ const REDRAW_EVERY_MS = 250;
 const ACCOUNT_EVENT_EVERY_MS = 1_000;
 
 export function parseWatchArgs(argv: readonly string[]): WatchOptions & { readonly help: boolean } {
+  const { argv: args, ui } = takeUiOption(argv);
   const { values, positionals } = parseCommandArgs({
-    args: [...argv],
+    args,
     allowPositionals: true,
     options: {
       endpoint: { type: 'string' },
@@ -73,6 +77,7 @@ export function parseWatchArgs(argv: readonly string[]): WatchOptions & { readon
     inspect: values.inspect === true,
     inspectPort: values['inspect-port'] === undefined ? undefined : integerOption('--inspect-port', values['inspect-port'], 1, 65_535),
     trace: values.trace,
+    ui,
   };
 }
 
@@ -124,6 +129,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     ...(credentials ? { credentials } : {}),
     ...(inspection.observer ? { inspect: inspection.observer } : {}),
   });
+  let ui: LiveView | undefined;
+  try {
+    ui = options.ui ? await startUi(upbit, options.ui, credentials ? [credentials.secretKey] : []) : undefined;
+  } catch (error) {
+    await Promise.all([upbit.close(), inspection.close(), exchange?.close()]);
+    if (isUsageError(error)) return usageFailure(io, 'watch', error, WATCH_USAGE);
+    throw error;
+  }
   const timers: ReturnType<typeof setTimeout>[] = [];
   const simulated = exchange !== undefined;
   const view = options.json
@@ -135,6 +148,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   try {
     if (inspection.url) io.stderr.write(inspectorNotice(inspection.url));
+    if (ui) io.stderr.write(`${uiLine(ui)}\n`);
     if (exchange) io.stderr.write(`upstate watch: simulated data from the embedded exchange at ${url}, not Upbit's\n`);
     let received = 0;
     /** What the exchange or the link last refused, told again if the run ends with nothing received. */
@@ -178,6 +192,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
     for (const timer of timers) clearTimeout(timer);
+    await ui?.close();
     await upbit.close();
     await inspection.close();
     await exchange?.close();

@@ -176,6 +176,8 @@ export class Port {
       flush: flush ? flushStateOf(flush) : 'idle',
       lastError: connection?.context.lastError,
       headroom: gate instanceof SlidingWindowGate ? Math.min(...gate.stats().headroom) : undefined,
+      framesReceived: this.link.framesReceived,
+      decodeErrors: this.link.decodeErrors,
       ...(connection?.context.stats ?? { opened: 0, reconnects: 0, failures: 0, stale: 0 }),
       ...(flush?.context.stats ?? ZERO_FLUSH_STATS),
     };

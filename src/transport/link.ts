@@ -88,6 +88,8 @@ export class Link extends EventEmitter<LinkEvents> {
   #lastInboundAt: number | undefined;
   #lastClose: LinkCloseInfo | undefined;
   #rejection: Extract<ControlFrame, { kind: 'error' }> | undefined;
+  #framesReceived = 0;
+  #decodeErrors = 0;
 
   constructor(options: LinkOptions) {
     super();
@@ -130,6 +132,16 @@ export class Link extends EventEmitter<LinkEvents> {
    */
   get rejection(): Extract<ControlFrame, { kind: 'error' }> | undefined {
     return this.#rejection;
+  }
+
+  /** Frames received on every socket of this link so far (pings and pongs not counted). */
+  get framesReceived(): number {
+    return this.#framesReceived;
+  }
+
+  /** Frames that could not be decoded (an `invalid` frame or a decoder that threw). */
+  get decodeErrors(): number {
+    return this.#decodeErrors;
   }
 
   /** How the last socket closed; `undefined` before any has. */
@@ -292,11 +304,13 @@ export class Link extends EventEmitter<LinkEvents> {
   /** The hot path: decode, then hand data straight to `onMessage`. */
   readonly #socketOnMessage = (data: RawData): void => {
     const at = this.#touch();
+    this.#framesReceived++;
     let frame: DecodedFrame;
     try {
       frame = this.#decode(data as Buffer);
     } catch (error) {
       // `decodeFrame` never throws; a custom decoder might.
+      this.#decodeErrors++;
       this.#emitSafely('error', new UpstateError('ERR_DECODE', `decode threw: ${messageOf(error)}`, { cause: error }));
       return;
     }
@@ -305,6 +319,7 @@ export class Link extends EventEmitter<LinkEvents> {
     } else if (frame.kind === 'messages') {
       for (const message of frame.messages) this.#deliver(message);
     } else if (frame.kind === 'invalid') {
+      this.#decodeErrors++;
       this.#emitSafely('error', new UpstateError('ERR_DECODE', `Undecodable frame: ${frame.reason}`));
     } else {
       if (frame.kind === 'error' && frame.name === 'INVALID_AUTH') this.#rejection = frame;

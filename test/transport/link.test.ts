@@ -233,6 +233,33 @@ describe('Link', () => {
       expect(received).toHaveLength(1);
     });
 
+    it('counts frames received and frames it could not decode, across sockets', async () => {
+      const peer = await openLink();
+      expect([link.framesReceived, link.decodeErrors]).toEqual([0, 0]);
+      peer.send(binary([ticker('KRW-ETH'), ticker('KRW-XRP')]));
+      peer.send('not json');
+      peer.send(binary({ status: 'UP' }));
+      peer.send(binary(ticker('KRW-BTC')));
+      await arrivalOf('KRW-BTC');
+      expect([link.framesReceived, link.decodeErrors]).toEqual([4, 1]);
+      const throwing = new Link({
+        onMessage: collect,
+        decode: () => {
+          throw new Error('no');
+        },
+      });
+      throwing.on('error', () => {});
+      await throwing.open(server.url);
+      const second = await server.connection(1);
+      second.send(binary(ticker('KRW-SOL')));
+      await new Promise<void>((resolve) => {
+        const check = (): void => (throwing.decodeErrors === 1 ? resolve() : void setTimeout(check, 5));
+        check();
+      });
+      expect([throwing.framesReceived, throwing.decodeErrors]).toEqual([1, 1]);
+      await throwing.close();
+    });
+
     it('uses an injected decoder', async () => {
       const decoded: Buffer[] = [];
       const custom = new Link({
