@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // The last lines of a run say which suites needed a missing outside program (test/outside-binaries.ts).
+    reporters: ['default', './test/outside-binaries.ts'],
   },
 });

@@ -14,6 +14,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ run: Command }>>> = {
   demo: () => import('./demo.js'),
   watch: () => import('./watch.js'),
   sim: () => import('./sim.js'),
+  gateway: () => import('./gateway.js'),
 };
 
 /** Runs `upstate <argv…>`; resolves with the exit code. */
@@ -26,7 +27,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (load === undefined) {
     const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
-    return usageFailure(io, '', new UsageError(`${what} (expected demo, watch or sim)`), USAGE);
+    return usageFailure(io, '', new UsageError(`${what} (expected demo, watch, sim or gateway)`), USAGE);
   }
   try {
     const { run } = await load();

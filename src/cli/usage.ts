@@ -8,6 +8,7 @@ Commands:
                           then naive sending vs the pending flush, measured in this run
   watch <type> <codes…>   one subscription as a live table or JSON lines
   sim                     the embedded Upbit-compatible exchange alone
+  gateway --nats <url>    fleet mode: one process holds the Upbit connections, clients join over NATS
 
 Run 'upstate <command> --help' for a command's options.
 Exit codes: 0 done, 1 the run failed, 2 bad arguments.

@@ -121,11 +121,12 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   readonly #offRegistry: () => void;
   #nextId = 0;
   #closed: Promise<void> | undefined;
+  #connecting: Promise<void>;
 
   constructor(options: FleetClientOptions) {
     super();
     if (!isRecord(options)) throw new OptionError('options', options, 'an object with at least `gateway`');
-    const natsConfig = { waitOnFirstConnect: true, ...natsOptions(options.gateway, 'gateway', `upstate-client-${this.id.slice(0, 8)}`) };
+    const natsConfig = natsOptions(options.gateway, 'gateway', `upstate-client-${this.id.slice(0, 8)}`);
     this.#prefixes = resolvePrefixes(options.prefix, options.privatePrefix);
     this.#control = controlSubjects(this.#prefixes);
     const renewMs = positive(options.renewMs, 3_000, 'renewMs');
@@ -150,7 +151,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
     this.#router = new Router({ cacheTypes, onError: (error) => this.#report(error) });
     this.#offRegistry = this.#registry.onChange((kind) => this.#onDemandChange(kind));
     this.#renew = setInterval(() => this.#renewAll(), renewMs);
-    void this.#connect(natsConfig);
+    this.#connecting = this.#connect(natsConfig);
   }
 
   // ── the orchestrator's API ───────────────────────────────────────────────
@@ -282,6 +283,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
       for (const side of Object.values(this.#sides)) clearTimeout(side.retry);
       for (const end of [...this.#streamEnds]) end();
       for (const wake of [...this.#waiters]) wake();
+      await this.#connecting;
       const nats = this.#nats;
       if (nats !== undefined && !nats.isClosed()) {
         // Goodbye: the gateway drops this demand now instead of when the lease runs out.
@@ -395,15 +397,26 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
 
   // ── the gateway ──────────────────────────────────────────────────────────
 
+  /**
+   * Connects, trying again every `retryMs` while NATS is not there yet (a client may start before
+   * its NATS server); once connected, the official client reconnects on its own.
+   */
   async #connect(config: Parameters<typeof connectNats>[0]): Promise<void> {
-    let nats: NatsConnection;
-    try {
-      nats = await connectNats(config);
-    } catch (error) {
-      this.#connections.failures++;
-      this.#report(new UpstateError('ERR_LINK', `Could not connect to NATS: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
-      return;
+    let nats: NatsConnection | undefined;
+    let reported = false;
+    while (nats === undefined && !this.#closed) {
+      try {
+        nats = await connectNats(config);
+      } catch (error) {
+        this.#connections.failures++;
+        if (!reported) {
+          reported = true;
+          this.#report(new UpstateError('ERR_LINK', `Could not connect to NATS (trying again every ${this.#options.retryMs} ms): ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        }
+        await new Promise((resolve) => setTimeout(resolve, this.#options.retryMs));
+      }
     }
+    if (nats === undefined) return;
     if (this.#closed) {
       await nats.close();
       return;

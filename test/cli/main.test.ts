@@ -34,8 +34,8 @@ describe('upstate', () => {
   });
 
   it.each([
-    [['deploy'], "upstate: unknown command 'deploy' (expected demo, watch or sim)", USAGE],
-    [['--verbose'], "upstate: unknown option '--verbose' (expected demo, watch or sim)", USAGE],
+    [['deploy'], "upstate: unknown command 'deploy' (expected demo, watch, sim or gateway)", USAGE],
+    [['--verbose'], "upstate: unknown option '--verbose' (expected demo, watch, sim or gateway)", USAGE],
     [['demo', '--bogus'], "upstate demo: Unknown option '--bogus'", DEMO_USAGE],
     [['demo', 'extra'], "upstate demo: Unexpected argument 'extra'", DEMO_USAGE],
     [['demo', '--duration'], "upstate demo: Option '--duration <value>' argument missing", DEMO_USAGE],
