@@ -121,6 +121,8 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   readonly #offRegistry: () => void;
   #nextId = 0;
   #closed: Promise<void> | undefined;
+  /** Set the moment `close()` is called, before anything awaits. */
+  #shut = false;
   #connecting: Promise<void>;
 
   constructor(options: FleetClientOptions) {
@@ -215,7 +217,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
    */
   async settled(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     const { signal } = options;
-    if (this.#closed) throw closedError();
+    if (this.#shut) throw closedError();
     if (signal?.aborted) throw abortedError();
     for (;;) {
       await this.#until(() => this.#refusal() !== undefined || KINDS.every((kind) => this.#inSync(kind)), signal);
@@ -226,7 +228,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
         client: this.id,
         seq: { public: this.#sides.public.seq, private: this.#sides.private.seq },
       });
-      if (this.#closed) throw closedError();
+      if (this.#shut) throw closedError();
       if (reply?.ok === true && KINDS.every((kind) => this.#inSync(kind))) return;
       if (reply !== undefined && reply.ok === false && !reply.behind && reply.code !== 'ERR_ABORTED') {
         throw new UpstateError(reply.code, reply.message);
@@ -276,6 +278,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
 
   /** Releases the demand at the gateway (best effort), ends every stream, closes the NATS connection. Idempotent. */
   close(): Promise<void> {
+    this.#shut = true;
     this.#closed ??= (async () => {
       this.#offRegistry();
       clearInterval(this.#renew);
@@ -404,7 +407,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   async #connect(config: Parameters<typeof connectNats>[0]): Promise<void> {
     let nats: NatsConnection | undefined;
     let reported = false;
-    while (nats === undefined && !this.#closed) {
+    while (nats === undefined && !this.#shut) {
       try {
         nats = await connectNats(config);
       } catch (error) {
@@ -417,7 +420,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
       }
     }
     if (nats === undefined) return;
-    if (this.#closed) {
+    if (this.#shut) {
       await nats.close();
       return;
     }
@@ -463,7 +466,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   async #announce(kind: ConnectionKind): Promise<void> {
     const side = this.#sides[kind];
     const nats = this.#nats;
-    if (side.inFlight || this.#closed || nats === undefined || !this.#natsUp || side.refusal !== undefined) return;
+    if (side.inFlight || this.#shut || nats === undefined || !this.#natsUp || side.refusal !== undefined) return;
     side.inFlight = true;
     clearTimeout(side.retry);
     side.retry = undefined;
@@ -480,7 +483,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
       failure = error;
     }
     side.inFlight = false;
-    if (this.#closed) return;
+    if (this.#shut) return;
     if (reply?.ok === true) {
       side.acked = Math.max(side.acked, seq);
       side.answered = true;
@@ -605,7 +608,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   #until(ready: () => boolean, signal: AbortSignal | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = (): void => {
-        if (this.#closed) finish(closedError());
+        if (this.#shut) finish(closedError());
         else if (signal?.aborted) finish(abortedError());
         else if (ready()) finish(undefined);
       };
@@ -652,7 +655,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw closedError();
+    if (this.#shut) throw closedError();
   }
 }
 

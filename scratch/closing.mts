@@ -1,0 +1,10 @@
+import { createFleetClient } from '../src/fleet/index.js';
+setInterval(() => console.log('tick'), 100).unref();
+const fleet = createFleetClient({ gateway: 'nats://127.0.0.1:1', retryMs: 50 });
+fleet.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, () => {});
+const t = Date.now();
+await fleet.settled({ signal: AbortSignal.timeout(200) }).catch((e) => console.log('1', e.code, Date.now() - t));
+const pending = fleet.settled();
+pending.catch((e) => console.log('2', e.code, Date.now() - t));
+await fleet.close();
+console.log('closed', Date.now() - t);
