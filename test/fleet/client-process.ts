@@ -18,7 +18,8 @@ interface Setup {
 
 const setup = JSON.parse(process.env.UPSTATE_FLEET_CLIENT ?? '{}') as Setup;
 const send = (message: unknown): void => {
-  if (process.connected) process.send?.(message);
+  // The parent may be gone (a test that ended): a failed send is no error of the client's.
+  if (process.connected) process.send?.(message, undefined, {}, () => {});
 };
 
 // Loaded: the client starts when the parent says go, so many processes can start in the same instant.
