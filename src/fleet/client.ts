@@ -224,15 +224,17 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
       const refusal = this.#refusal();
       if (refusal) throw refusal;
       if (!this.#wantsAnything() && KINDS.every((kind) => this.#sides[kind].seq === 0)) return;
-      const reply = await this.#ask<SettledReply>(this.#control.settled, {
-        client: this.id,
-        seq: { public: this.#sides.public.seq, private: this.#sides.private.seq },
-      });
+      // Only kinds with demand: a gateway that does not hold one of them (it restarted) is behind.
+      const seq: Partial<Record<ConnectionKind, number>> = {};
+      for (const kind of KINDS) if (this.#registry.snapshot(kind).entries.length > 0) seq[kind] = this.#sides[kind].seq;
+      const reply = await this.#ask<SettledReply>(this.#control.settled, { client: this.id, seq });
       if (this.#shut) throw closedError();
       if (reply?.ok === true && KINDS.every((kind) => this.#inSync(kind))) return;
       if (reply !== undefined && reply.ok === false && !reply.behind && reply.code !== 'ERR_ABORTED') {
         throw new UpstateError(reply.code, reply.message);
       }
+      // The gateway lacks this demand (a new gateway, say): announce it now rather than at the next renewal.
+      if (reply !== undefined && reply.ok === false && reply.behind) this.#renewAll();
       await this.#sleep(this.#options.retryMs, signal);
     }
   }

@@ -39,7 +39,7 @@ export interface LastValuesReply {
 
 export interface SettledRequest {
   readonly client: string;
-  /** The client's latest seq per kind; the gateway answers `behind` while it has an older one. */
+  /** The client's latest seq per kind it has demand of; the gateway answers `behind` while it holds none or an older one. */
   readonly seq: Readonly<Partial<Record<ConnectionKind, number>>>;
 }
 

@@ -228,9 +228,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       const behind = (['public', 'private'] as const).some((kind) => {
         const wanted = seq[kind];
         if (typeof wanted !== 'number') return false;
+        // The client names only kinds it has demand of: not holding one means not having it yet.
         const held = this.#held.get(`${client}/${kind}`);
-        // An empty demand is not held: it is settled once it is gone.
-        return held === undefined ? false : held.seq < wanted;
+        return held === undefined || held.seq < wanted;
       });
       if (behind) reply = { ok: false, behind: true };
       else {

@@ -141,6 +141,20 @@ describe.runIf(available)('fleet client and gateway (in process, real nats-serve
     expect(held).toEqual(['KRW-BTC']);
   });
 
+  it('after a gateway restart, settled() waits until the new gateway holds the demand and Upbit has it', async () => {
+    await setUp();
+    const a = client({ renewMs: 60_000, leaseMs: 120_000 });
+    a.subscribe({ type: 'ticker', codes: ['KRW-ETH'] }, () => {});
+    await a.settled();
+    await gateway.close();
+    gateway = await startGateway({ nats: nats.url, orchestrator: { endpoints: { public: exchange.url, private: exchange.privateUrl } } });
+    // Renewals are a minute apart: only the new gateway's hello (or settled's own check) brings the demand back.
+    await a.settled();
+    expect(gateway.stats().demands).toBe(1);
+    const held = exchange.connections().flatMap((c) => c.subscription.flatMap((f) => (f.codes ?? []).map((x) => x.code)));
+    expect(held).toEqual(['KRW-ETH']);
+  });
+
   it('refuses private streams with a clear ERR_AUTH when the gateway holds no credentials', async () => {
     await setUp(false);
     const a = client({ privateStreams: true });
