@@ -108,8 +108,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       `  upstream: ${upstream}\n` +
       `  subjects: ${gateway.prefixes.public}.<type>.<code>; private streams ${credentials ? `on, under ${gateway.prefixes.private}.>` : 'off (no UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY)'}\n`,
   );
-  gateway.on('demand', (client, kind) => io.stdout.write(`  demand  ${client.slice(0, 8)} ${kind}\n`));
-  gateway.on('release', (client, kind, why) => io.stdout.write(`  ${why.padEnd(8)}${client.slice(0, 8)} ${kind}\n`));
+  gateway.on('demand', (client, kind) => io.stdout.write(`  demand   ${client.slice(0, 8)} ${kind}\n`));
+  gateway.on('release', (client, kind, why) => io.stdout.write(`  ${why.padEnd(9)}${client.slice(0, 8)} ${kind}\n`));
   gateway.on('error', (error) => io.stderr.write(`upstate gateway: ${error.code} ${error.message}\n`));
   await aborted(io.signal);
   await gateway.close();

@@ -66,7 +66,7 @@ describe.runIf(available)('upstate gateway --nats (real nats-server)', () => {
       const start = Date.now();
       while (received.length === 0 && Date.now() - start < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(received[0]).toMatchObject({ type: 'ticker', code: 'KRW-BTC' });
-      expect(io.out()).toMatch(/demand {2}\w{8} public/);
+      expect(io.out()).toMatch(/demand {3}\w{8} public/);
     } finally {
       await client.close();
     }

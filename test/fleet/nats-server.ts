@@ -19,7 +19,7 @@ export interface NatsServer {
   readonly port: number;
   /** SIGTERM, and waits until the port is free. */
   stop(): Promise<void>;
-  /** Starts it again on the same port with the same config. */
+  /** Starts it again on the same port with the same config; does nothing while it runs. */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,6 +44,7 @@ export async function startNatsServer(config = ''): Promise<NatsServer> {
   writeFileSync(file, `listen: "127.0.0.1:${port}"\n${config}\n`);
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
     const proc = spawn('nats-server', ['-c', file], { stdio: 'ignore' });
     child = proc;
     await waitForPort(port, true);
