@@ -91,9 +91,9 @@ describe('FleetClient: the orchestrator’s API', () => {
     const fleet = await offline();
     fleet.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, () => {});
     await expect(fleet.settled({ signal: AbortSignal.timeout(200) })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
-    const pending = fleet.settled();
+    const pending = expect(fleet.settled()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
     await fleet.close();
-    await expect(pending).rejects.toMatchObject({ code: 'ERR_CLOSED' });
+    await pending;
     expect(() => fleet.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, () => {})).toThrow(UpstateError);
     await expect(fleet.settled()).rejects.toMatchObject({ code: 'ERR_CLOSED' });
   });
