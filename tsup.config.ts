@@ -9,6 +9,7 @@ export default defineConfig([
       index: 'src/index.ts',
       machines: 'machines/index.ts',
       sim: 'src/sim/index.ts',
+      gateway: 'src/fleet/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

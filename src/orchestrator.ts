@@ -11,6 +11,7 @@ import { sharedConnectGate } from './rate/index.js';
 import { Registry } from './registry/index.js';
 import { normalizeSpec, normalizeSpecs, type Spec } from './registry/spec.js';
 import { Router } from './router/index.js';
+import { FleetClient, type FleetClientOptions } from './fleet/client.js';
 import { createStream, type StreamOptions } from './stream.js';
 import { Waiters } from './waiters.js';
 
@@ -276,7 +277,13 @@ function closedError(): UpstateError {
   return new UpstateError('ERR_CLOSED', 'The orchestrator is closed');
 }
 
-/** Creates an orchestrator. Every option is optional; see `OrchestratorOptions` for defaults. */
-export function createOrchestrator(options?: OrchestratorOptions): Orchestrator {
-  return new Orchestrator(options);
+/**
+ * Creates an orchestrator. Every option is optional; see `OrchestratorOptions` for defaults.
+ * With `gateway` (a NATS server where `upstate gateway` runs) it returns a fleet client instead:
+ * the same API, with no Upbit connection of its own (docs/fleet.md).
+ */
+export function createOrchestrator(options: FleetClientOptions): FleetClient;
+export function createOrchestrator(options?: OrchestratorOptions): Orchestrator;
+export function createOrchestrator(options?: OrchestratorOptions | FleetClientOptions): Orchestrator | FleetClient {
+  return typeof options === 'object' && options !== null && 'gateway' in options ? new FleetClient(options) : new Orchestrator(options);
 }

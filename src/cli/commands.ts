@@ -5,7 +5,7 @@
  * Options section of its own help text, so the synopsis can never miss one.
  */
 import type { Command } from './io.js';
-import { DEMO_USAGE, SIM_USAGE, WATCH_USAGE, wrap } from './usage.js';
+import { DEMO_USAGE, GATEWAY_USAGE, SIM_USAGE, WATCH_USAGE, wrap } from './usage.js';
 
 export interface CommandEntry {
   readonly name: string;
@@ -40,6 +40,13 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'the embedded Upbit-compatible exchange alone',
     usage: SIM_USAGE,
     load: () => import('./sim.js'),
+  },
+  {
+    name: 'gateway',
+    operands: '',
+    summary: 'fleet mode: one process holds the Upbit connections, clients join over NATS (docs/fleet.md)',
+    usage: GATEWAY_USAGE,
+    load: () => import('./gateway.js'),
   },
 ];
 

@@ -93,3 +93,21 @@ export function usageFailure(io: CliIo, command: string, error: Error, usage: st
 export function oneLine(message: string): string {
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
+
+export const GATEWAY_USAGE = `Usage: upstate gateway --nats <url> [options]
+
+Holds the Upbit connections of a fleet: clients announce what they want over NATS, the gateway
+merges it, subscribes once, and publishes every frame to <prefix>.<type>.<code>.
+
+Options:
+  --nats URL               NATS server, e.g. nats://127.0.0.1:4222 (required; repeat for a cluster)
+  --endpoint URL           public Upbit WebSocket (default: the embedded exchange when neither
+                           endpoint is given, else wss://api.upbit.com/websocket/v1)
+  --private-endpoint URL   private Upbit WebSocket (same default rule)
+  --prefix P               subject prefix of public streams (default upstate)
+  --private-prefix P       subject prefix of private streams (default upstate-private)
+  -h, --help               show this help
+
+Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY (both or neither) let private streams
+(myOrder, myAsset) through; NATS_USER / NATS_PASSWORD or NATS_TOKEN log in to NATS.
+`;

@@ -42,8 +42,8 @@ describe('upstate', () => {
   });
 
   it.each([
-    [['deploy'], "upstate: unknown command 'deploy' (expected demo, watch or sim)", TOP_USAGE],
-    [['--verbose'], "upstate: unknown option '--verbose' (expected demo, watch or sim)", TOP_USAGE],
+    [['deploy'], "upstate: unknown command 'deploy' (expected demo, watch, sim or gateway)", TOP_USAGE],
+    [['--verbose'], "upstate: unknown option '--verbose' (expected demo, watch, sim or gateway)", TOP_USAGE],
     [['demo', '--bogus'], "upstate demo: unknown option '--bogus'", DEMO_USAGE],
     [['demo', 'extra'], "upstate demo: unexpected argument 'extra'", DEMO_USAGE],
     [['demo', '--duration'], "upstate demo: --duration needs a value", DEMO_USAGE],

@@ -6,7 +6,7 @@
  * missing program fails the suite instead.
  */
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { inject } from 'vitest';
 
 declare module 'vitest' {
@@ -24,6 +24,21 @@ export interface OutsideBinary {
 }
 
 export const CHROMIUM: OutsideBinary = { path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', install: 'apt-get install chromium' };
+export const NATS_SERVER: OutsideBinary = { path: process.env.NATS_SERVER_PATH ?? onPath('nats-server'), install: 'apt-get install nats-server' };
+
+/** Where `name` is on PATH (Debian puts nats-server in /usr/sbin), or the bare name when it is not. */
+function onPath(name: string): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return name;
+}
 
 /** Whether `binary` can be run here. */
 export function isPresent(binary: OutsideBinary): boolean {

@@ -1,0 +1,109 @@
+/**
+ * `upstate gateway`: the fleet gateway (docs/fleet.md) until the command's signal aborts. With
+ * neither endpoint flag it starts the embedded exchange, so a fleet runs offline.
+ */
+import { startGateway, type Gateway } from '../fleet/index.js';
+import type { Credentials } from '../options.js';
+import { startExchange, type ExchangeHandle } from '../sim/index.js';
+import { credentialsFromEnv, isUsageError, parseCommandArgs, UsageError } from './args.js';
+import { type CliIo, EXIT } from './io.js';
+import { GATEWAY_USAGE, usageFailure } from './usage.js';
+
+
+export interface GatewayArgs {
+  readonly help: boolean;
+  readonly nats: readonly string[];
+  readonly endpoint: string | undefined;
+  readonly privateEndpoint: string | undefined;
+  readonly prefix: string | undefined;
+  readonly privatePrefix: string | undefined;
+}
+
+export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
+  const { values } = parseCommandArgs({
+    args: [...argv],
+    options: {
+      nats: { type: 'string', multiple: true },
+      endpoint: { type: 'string' },
+      'private-endpoint': { type: 'string' },
+      prefix: { type: 'string' },
+      'private-prefix': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const help = values.help === true;
+  if (!help && (values.nats === undefined || values.nats.length === 0)) throw new UsageError('--nats <url> is required');
+  for (const flag of ['endpoint', 'private-endpoint'] as const) {
+    const url = values[flag];
+    if (url !== undefined && !/^wss?:\/\/\S+$/.test(url)) throw new UsageError(`--${flag} expects a ws:// or wss:// URL, got '${url}'`);
+  }
+  return {
+    help,
+    nats: values.nats ?? [],
+    endpoint: values.endpoint,
+    privateEndpoint: values['private-endpoint'],
+    prefix: values.prefix,
+    privatePrefix: values['private-prefix'],
+  };
+}
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const env = io.env ?? process.env;
+  let args: GatewayArgs;
+  let credentials: Credentials | undefined;
+  try {
+    args = parseGatewayArgs(argv);
+    if (args.help) {
+      io.stdout.write(GATEWAY_USAGE);
+      return EXIT.ok;
+    }
+    credentials = credentialsFromEnv(env);
+  } catch (error) {
+    if (isUsageError(error)) return usageFailure(io, 'gateway', error, GATEWAY_USAGE);
+    throw error;
+  }
+  let exchange: ExchangeHandle | undefined;
+  let gateway: Gateway;
+  try {
+    const embedded = args.endpoint === undefined && args.privateEndpoint === undefined;
+    if (embedded) exchange = await startExchange({ credentials: credentials === undefined ? [] : [credentials] });
+    const endpoints = exchange
+      ? { public: exchange.url, private: exchange.privateUrl }
+      : { ...(args.endpoint ? { public: args.endpoint } : {}), ...(args.privateEndpoint ? { private: args.privateEndpoint } : {}) };
+    gateway = await startGateway({
+      nats: {
+        servers: [...args.nats],
+        ...(env.NATS_USER ? { user: env.NATS_USER, pass: env.NATS_PASSWORD ?? '' } : {}),
+        ...(env.NATS_TOKEN ? { token: env.NATS_TOKEN } : {}),
+      },
+      ...(args.prefix === undefined ? {} : { prefix: args.prefix }),
+      ...(args.privatePrefix === undefined ? {} : { privatePrefix: args.privatePrefix }),
+      orchestrator: { endpoints, ...(credentials ? { credentials } : {}) },
+    });
+  } catch (error) {
+    await exchange?.close();
+    if (isUsageError(error)) return usageFailure(io, 'gateway', error, GATEWAY_USAGE);
+    throw error;
+  }
+  const upstream = exchange ? `${exchange.url} (embedded exchange)` : (args.endpoint ?? 'wss://api.upbit.com/websocket/v1');
+  io.stdout.write(
+    `upstate gateway: serving the fleet on ${args.nats.join(', ')}\n` +
+      `  upstream: ${upstream}\n` +
+      `  subjects: ${gateway.prefixes.public}.<type>.<code>; private streams ${credentials ? `on, under ${gateway.prefixes.private}.>` : 'off (no UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY)'}\n`,
+  );
+  gateway.on('demand', (client, kind) => io.stdout.write(`  demand   ${client.slice(0, 8)} ${kind}\n`));
+  gateway.on('release', (client, kind, why) => io.stdout.write(`  ${why.padEnd(9)}${client.slice(0, 8)} ${kind}\n`));
+  gateway.on('error', (error) => io.stderr.write(`upstate gateway: ${error.code} ${error.message}\n`));
+  await aborted(io.signal);
+  await gateway.close();
+  await exchange?.close();
+  io.stdout.write('upstate gateway: closed\n');
+  return EXIT.ok;
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve();
+    else signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,345 @@
+/**
+ * The fleet gateway: an in-process orchestrator whose components are remote clients. Each client
+ * announces its whole demand per connection kind over NATS (replace semantics, with a lease); the
+ * orchestrator's registry merges them and its flush writes one request per burst to the only
+ * Upbit connections of the fleet. Every frame that reaches it is published once, to its subject
+ * (see subjects.ts), and the last value of each cached stream is kept for late joiners.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { Msg, NatsConnection, Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { OptionError, SpecError, UpstateError } from '../errors.js';
+import type { OrchestratorOptions } from '../options.js';
+import { createOrchestrator, type Orchestrator } from '../orchestrator.js';
+import { isRecord } from '../protocol/upbit/json.js';
+import { CONNECTION_KINDS, DATA_TYPES, isDataType, type ConnectionKind, type DataType, type OrderbookMessage, type UpbitMessage } from '../protocol/upbit/types.js';
+import { normalizeSpecs, type NormalizedSpec } from '../registry/index.js';
+import { DEFAULT_CACHE_TYPES } from '../router/index.js';
+import { LeaseTable, parseAnnouncement, type AnnouncementReply, type LastValuesReply, type SettledReply } from './demand.js';
+import { connectNats, natsOptions, type NatsTarget } from './nats.js';
+import { controlSubjects, messageSubject, resolvePrefixes, streamSubject, type Prefixes } from './subjects.js';
+
+export interface GatewayOptions {
+  /** The NATS server(s): `'nats://127.0.0.1:4222'`, a list, or `@nats-io/transport-node` options. */
+  readonly nats: NatsTarget;
+  /** Subject prefix of public streams and control subjects. @default 'upstate' */
+  readonly prefix?: string;
+  /** Subject prefix of private streams (myOrder, myAsset) and private demand. @default 'upstate-private' */
+  readonly privatePrefix?: string;
+  /**
+   * Options of the gateway's orchestrator: `endpoints`, `credentials` (private streams pass only
+   * with them), `limits`, `logger`, … (`cacheTypes` is the gateway's own option below).
+   * @default {} (Upbit's endpoints, no credentials)
+   */
+  readonly orchestrator?: Omit<OrchestratorOptions, 'cacheTypes'>;
+  /** Longest lease a client may ask for; longer ones are cut to it. @default 60_000 */
+  readonly maxLeaseMs?: number;
+  /** How often leases that ran out are dropped. @default 1_000 */
+  readonly sweepMs?: number;
+  /** Longest a settled check waits for the gateway's flush before answering "not yet". @default 5_000 */
+  readonly settleWaitMs?: number;
+  /** Types whose last frame per subject is kept for late joiners. @default ['ticker', 'orderbook'] */
+  readonly cacheTypes?: readonly DataType[];
+  /** Called with each frame just before it is published (measurement, logging). Must not throw. */
+  readonly onPublish?: (subject: string, message: UpbitMessage) => void;
+}
+
+export interface GatewayStats {
+  /** Demands (client × connection kind) holding a lease. */
+  readonly demands: number;
+  /** Distinct clients holding a lease. */
+  readonly clients: number;
+  readonly announcements: number;
+  /** Announcements refused (bad specs, private streams without credentials). */
+  readonly refused: number;
+  /** Demands dropped because their lease ran out. */
+  readonly expired: number;
+  /** Frames published to NATS. */
+  readonly published: number;
+  readonly lastValueRequests: number;
+  /** Cached frames handed out to late joiners. */
+  readonly lastValueHits: number;
+}
+
+export interface GatewayEvents {
+  /** A demand arrived for the first time or changed; `kind` says which connection it is for. */
+  demand: [client: string, kind: ConnectionKind];
+  /** A demand was dropped: the client said goodbye (`released`) or stopped renewing (`expired`). */
+  release: [client: string, kind: ConnectionKind, why: 'released' | 'expired'];
+  error: [error: UpstateError];
+}
+
+interface Held {
+  readonly seq: number;
+  /** Subjects this demand keeps flowing (realtime wanted), for the freshness of the cache. */
+  readonly flowing: readonly string[];
+}
+
+/** The running gateway. Build it with `startGateway(options)`. */
+export class Gateway extends EventEmitter<GatewayEvents> {
+  /** The orchestrator that holds the fleet's Upbit connections. Read its stats; don't subscribe through it. */
+  readonly orchestrator: Orchestrator;
+  readonly nats: NatsConnection;
+  readonly prefixes: Prefixes;
+  readonly #leases = new LeaseTable();
+  readonly #held = new Map<string, Held>();
+  /** How many demands keep each subject flowing. */
+  readonly #flowing = new Map<string, number>();
+  readonly #cache = new Map<string, string>();
+  readonly #cacheTypes: ReadonlySet<DataType>;
+  /** Frames already published, by identity; orderbooks by their first unit, which cut copies share. */
+  readonly #published = new WeakSet<object>();
+  readonly #subscriptions: NatsSubscription[] = [];
+  readonly #sweep: ReturnType<typeof setInterval>;
+  readonly #options: Required<Pick<GatewayOptions, 'maxLeaseMs' | 'settleWaitMs'>> & Pick<GatewayOptions, 'onPublish'>;
+  readonly #publish = (message: UpbitMessage): void => this.#publishFrame(message);
+  readonly #hasCredentials: boolean;
+  #stats = { announcements: 0, refused: 0, expired: 0, published: 0, lastValueRequests: 0, lastValueHits: 0 };
+  #closed: Promise<void> | undefined;
+
+  /** @internal use `startGateway` */
+  constructor(nats: NatsConnection, prefixes: Prefixes, options: GatewayOptions, resolved: { maxLeaseMs: number; sweepMs: number; settleWaitMs: number; cacheTypes: readonly DataType[] }) {
+    super();
+    this.nats = nats;
+    this.prefixes = prefixes;
+    this.#options = { maxLeaseMs: resolved.maxLeaseMs, settleWaitMs: resolved.settleWaitMs, onPublish: options.onPublish };
+    this.#cacheTypes = new Set(resolved.cacheTypes);
+    this.#hasCredentials = options.orchestrator?.credentials !== undefined;
+    this.orchestrator = createOrchestrator({ ...options.orchestrator, cacheTypes: resolved.cacheTypes });
+    this.orchestrator.on('error', (error) => this.#report(error));
+    const subjects = controlSubjects(prefixes);
+    this.#listen(subjects.demand.public, (msg) => this.#onDemand(msg, 'public'));
+    this.#listen(subjects.demand.private, (msg) => this.#onDemand(msg, 'private'));
+    this.#listen(subjects.lastValues, (msg) => this.#onLastValues(msg));
+    this.#listen(subjects.settled, (msg) => void this.#onSettled(msg));
+    this.#sweep = setInterval(() => this.#expire(), resolved.sweepMs);
+    void this.#watchStatus(subjects.hello);
+    // Clients that outlived a previous gateway announce at once instead of at their next renewal.
+    nats.publish(subjects.hello, '');
+  }
+
+  stats(): GatewayStats {
+    const clients = new Set([...this.#held.keys()].map((id) => id.slice(0, id.lastIndexOf('/'))));
+    return { demands: this.#held.size, clients: clients.size, ...this.#stats };
+  }
+
+  /** Stops listening, drops every demand, closes the Upbit connections and the NATS connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      clearInterval(this.#sweep);
+      for (const sub of this.#subscriptions) sub.unsubscribe();
+      await this.orchestrator.close();
+      if (!this.nats.isClosed()) await this.nats.drain().catch(() => this.nats.close());
+      this.#held.clear();
+      this.#cache.clear();
+    })();
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ── NATS side ─────────────────────────────────────────────────────────────
+
+  #listen(subject: string, handler: (msg: Msg) => void): void {
+    this.#subscriptions.push(
+      this.nats.subscribe(subject, {
+        callback: (error, msg) => {
+          if (error) this.#report(new UpstateError('ERR_LINK', `NATS ended the gateway's subscription to ${subject}: ${error.message}`, { cause: error }));
+          else handler(msg);
+        },
+      }),
+    );
+  }
+
+  /** While NATS is away nobody can renew, so no lease runs out; back, every client re-announces. */
+  async #watchStatus(hello: string): Promise<void> {
+    for await (const status of this.nats.status()) {
+      if (status.type === 'disconnect') this.#leases.pause();
+      else if (status.type === 'reconnect') {
+        this.#leases.resume();
+        this.nats.publish(hello, '');
+      }
+    }
+  }
+
+  #onDemand(msg: Msg, kind: ConnectionKind): void {
+    this.#stats.announcements++;
+    let reply: AnnouncementReply;
+    try {
+      reply = this.#accept(msg, kind);
+    } catch (error) {
+      this.#stats.refused++;
+      const e = error instanceof UpstateError ? error : new UpstateError('ERR_SPEC', `Invalid fleet announcement: ${String(error)}`);
+      reply = { ok: false, code: e.code, message: e.message };
+    }
+    msg.respond(JSON.stringify(reply));
+  }
+
+  #accept(msg: Msg, kind: ConnectionKind): AnnouncementReply {
+    const announcement = parseAnnouncement(parseJson(msg));
+    if (announcement.kind !== kind) throw new UpstateError('ERR_SPEC', `Invalid fleet announcement: ${announcement.kind} demand on the ${kind} demand subject`);
+    const id = `${announcement.client}/${kind}`;
+    const held = this.#held.get(id);
+    if (announcement.specs.length === 0) {
+      if (held !== undefined) this.#drop(id, 'released');
+      return { ok: true, seq: announcement.seq };
+    }
+    if (held === undefined || held.seq !== announcement.seq) {
+      const specs = normalizeSpecs(announcement.specs);
+      const stray = specs.findIndex((spec) => spec.kind !== kind);
+      if (stray >= 0) throw new SpecError(`specs[${stray}].type`, specs[stray]!.type, `does not travel on the ${kind} connection`);
+      // The orchestrator would refuse them too; say it in fleet terms.
+      if (kind === 'private' && !this.#hasCredentials) throw noCredentials();
+      this.orchestrator.register(`fleet:${id}`, announcement.specs, this.#publish);
+      this.#hold(id, { seq: announcement.seq, flowing: flowingSubjects(this.prefixes, specs) });
+      this.emit('demand', announcement.client, kind);
+    }
+    this.#leases.renew(id, Math.min(announcement.leaseMs, this.#options.maxLeaseMs));
+    return { ok: true, seq: announcement.seq };
+  }
+
+  #onLastValues(msg: Msg): void {
+    this.#stats.lastValueRequests++;
+    const values: { subject: string; frame: string }[] = [];
+    try {
+      const request = parseJson(msg);
+      const subjects = isRecord(request) && Array.isArray(request.subjects) ? request.subjects.slice(0, 10_000) : [];
+      for (const subject of subjects) {
+        // Only streams that flow now: a frame cached before a pause would be stale.
+        if (typeof subject !== 'string' || !this.#flowing.has(subject)) continue;
+        const frame = this.#cache.get(subject);
+        if (frame !== undefined) values.push({ subject, frame });
+      }
+    } catch {
+      // A malformed request gets an empty answer: the client then waits for the next live frame.
+    }
+    this.#stats.lastValueHits += values.length;
+    const reply: LastValuesReply = { values };
+    msg.respond(JSON.stringify(reply));
+  }
+
+  async #onSettled(msg: Msg): Promise<void> {
+    let reply: SettledReply;
+    try {
+      const request = parseJson(msg);
+      const seq = isRecord(request) && isRecord(request.seq) ? request.seq : {};
+      const client = isRecord(request) ? String(request.client) : '';
+      const behind = CONNECTION_KINDS.some((kind) => {
+        const wanted = seq[kind];
+        if (typeof wanted !== 'number') return false;
+        // The client names only kinds it has demand of: not holding one means not having it yet.
+        const held = this.#held.get(`${client}/${kind}`);
+        return held === undefined || held.seq < wanted;
+      });
+      if (behind) reply = { ok: false, behind: true };
+      else {
+        await this.orchestrator.settled({ signal: AbortSignal.timeout(this.#options.settleWaitMs) });
+        reply = { ok: true };
+      }
+    } catch (error) {
+      const e = error instanceof UpstateError ? error : new UpstateError('ERR_LINK', String(error));
+      reply = { ok: false, code: e.code, message: e.message };
+    }
+    if (!this.nats.isClosed()) msg.respond(JSON.stringify(reply));
+  }
+
+  // ── Upbit side ────────────────────────────────────────────────────────────
+
+  /** The handler of every remote component: publishes each frame once, whoever else it reached. */
+  #publishFrame(message: UpbitMessage): void {
+    // A cut orderbook (for a smaller depth) is a copy sharing the units of the book it was cut from.
+    const identity = message.type === 'orderbook' && message.orderbook_units.length > 0 ? (message as OrderbookMessage).orderbook_units[0]! : message;
+    if (this.#published.has(identity)) return;
+    this.#published.add(identity);
+    const subject = messageSubject(this.prefixes, message);
+    const frame = JSON.stringify(message);
+    this.#options.onPublish?.(subject, message);
+    this.nats.publish(subject, frame);
+    this.#stats.published++;
+    if (this.#cacheTypes.has(message.type) && this.#flowing.has(subject)) this.#cache.set(subject, frame);
+  }
+
+  #hold(id: string, held: Held | undefined): void {
+    const before = this.#held.get(id);
+    for (const subject of held?.flowing ?? []) this.#flowing.set(subject, (this.#flowing.get(subject) ?? 0) + 1);
+    for (const subject of before?.flowing ?? []) {
+      const left = (this.#flowing.get(subject) ?? 1) - 1;
+      if (left > 0) this.#flowing.set(subject, left);
+      else {
+        this.#flowing.delete(subject);
+        this.#cache.delete(subject);
+      }
+    }
+    if (held === undefined) this.#held.delete(id);
+    else this.#held.set(id, held);
+  }
+
+  #drop(id: string, why: 'released' | 'expired'): void {
+    this.orchestrator.unregister(`fleet:${id}`);
+    this.#hold(id, undefined);
+    this.#leases.delete(id);
+    const slash = id.lastIndexOf('/');
+    this.emit('release', id.slice(0, slash), id.slice(slash + 1) as ConnectionKind, why);
+  }
+
+  #expire(): void {
+    for (const id of this.#leases.takeExpired()) {
+      this.#stats.expired++;
+      this.#drop(id, 'expired');
+    }
+  }
+
+  #report(error: UpstateError): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
+
+/** Subjects a set of specs keeps flowing (realtime wanted). */
+function flowingSubjects(prefixes: Prefixes, specs: readonly NormalizedSpec[]): string[] {
+  const subjects = new Set<string>();
+  for (const spec of specs) {
+    if (spec.snapshot === 'only') continue;
+    for (const code of spec.codes.length === 0 ? [''] : spec.codes) subjects.add(streamSubject(prefixes, spec.type, code, spec.level));
+  }
+  return [...subjects];
+}
+
+function parseJson(msg: Msg): unknown {
+  try {
+    return msg.json();
+  } catch {
+    throw new UpstateError('ERR_SPEC', 'Invalid fleet request: not JSON');
+  }
+}
+
+function noCredentials(): UpstateError {
+  return new UpstateError('ERR_AUTH', 'The gateway holds no Upbit credentials: private streams (myOrder, myAsset) are off (start it with UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY)');
+}
+
+/** Starts a gateway: connects to NATS, then serves announcements until `close()`. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  if (!isRecord(options)) throw new OptionError('options', options, 'an object with at least `nats`');
+  const prefixes = resolvePrefixes(options.prefix, options.privatePrefix);
+  const maxLeaseMs = positive(options.maxLeaseMs, 60_000, 'maxLeaseMs');
+  const sweepMs = positive(options.sweepMs, 1_000, 'sweepMs');
+  const settleWaitMs = positive(options.settleWaitMs, 5_000, 'settleWaitMs');
+  const cacheTypes = options.cacheTypes ?? DEFAULT_CACHE_TYPES;
+  if (!Array.isArray(cacheTypes) || !cacheTypes.every(isDataType)) {
+    throw new OptionError('cacheTypes', cacheTypes, `an array of data types (${DATA_TYPES.join(', ')})`);
+  }
+  if (options.onPublish !== undefined && typeof options.onPublish !== 'function') throw new OptionError('onPublish', options.onPublish, 'a function');
+  const nats = await connectNats(natsOptions(options.nats, 'nats', 'upstate-gateway'));
+  try {
+    return new Gateway(nats, prefixes, options, { maxLeaseMs, sweepMs, settleWaitMs, cacheTypes });
+  } catch (error) {
+    await nats.close();
+    throw error;
+  }
+}
+
+function positive(value: unknown, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new OptionError(option, value, 'a finite number > 0 (milliseconds)');
+  return value;
+}

@@ -1,0 +1,11 @@
+/**
+ * `upstate/gateway`: fleet mode. One gateway holds the Upbit connections of many processes; each
+ * process joins with a fleet client, which has the orchestrator's API. See docs/fleet.md.
+ */
+export { Gateway, startGateway } from './gateway.js';
+export type { GatewayEvents, GatewayOptions, GatewayStats } from './gateway.js';
+export { createFleetClient, FleetClient } from './client.js';
+export type { FleetClientOptions, FleetClientStats } from './client.js';
+export { DEFAULT_PREFIX, DEFAULT_PRIVATE_PREFIX, streamSubject } from './subjects.js';
+export type { Prefixes } from './subjects.js';
+export type { NatsTarget } from './nats.js';

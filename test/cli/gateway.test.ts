@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGatewayArgs, run } from '../../src/cli/gateway.js';
+import { GATEWAY_USAGE } from '../../src/cli/usage.js';
+import { UsageError } from '../../src/cli/args.js';
+import { createFleetClient } from '../../src/fleet/index.js';
+import type { UpbitMessage } from '../../src/protocol/upbit/types.js';
+import { startNatsServer, type NatsServer } from '../fleet/nats-server.js';
+import { NATS_SERVER, requireBinary } from '../support/outside-binaries.js';
+import { captureIo } from './io.js';
+
+describe('upstate gateway arguments', () => {
+  it('needs --nats', async () => {
+    expect(() => parseGatewayArgs([])).toThrow(UsageError);
+    const io = captureIo();
+    expect(await run([], io)).toBe(2);
+    expect(io.err()).toMatch(/--nats <url> is required/);
+  });
+
+  it('takes ws:// URLs for the endpoints, and several NATS servers', () => {
+    expect(() => parseGatewayArgs(['--nats', 'nats://127.0.0.1:4222', '--endpoint', 'http://x'])).toThrow(/--endpoint expects a ws:\/\/ or wss:\/\/ URL/);
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222', '--nats', 'nats://b:4222', '--private-endpoint', 'wss://p/x'])).toMatchObject({
+      nats: ['nats://a:4222', 'nats://b:4222'],
+      endpoint: undefined,
+      privateEndpoint: 'wss://p/x',
+    });
+  });
+
+  it('prints its usage with --help', async () => {
+    const io = captureIo();
+    expect(await run(['--help'], io)).toBe(0);
+    expect(io.out()).toBe(GATEWAY_USAGE);
+  });
+
+  it('refuses one Upbit key without the other', async () => {
+    const io = captureIo({ env: { UPBIT_ACCESS_KEY: 'a' } });
+    expect(await run(['--nats', 'nats://127.0.0.1:4222'], io)).toBe(2);
+    expect(io.err()).toMatch(/UPBIT_SECRET_KEY/);
+  });
+});
+
+const available = requireBinary(NATS_SERVER, 'test/cli/gateway.test.ts');
+
+describe.runIf(available)('upstate gateway --nats (real nats-server)', () => {
+  let nats: NatsServer;
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+  afterAll(async () => {
+    await nats?.close();
+  });
+
+  it('works offline: with neither endpoint it starts the embedded exchange and serves clients', async () => {
+    const controller = new AbortController();
+    let ready: () => void = () => {};
+    const serving = new Promise<void>((resolve) => (ready = resolve));
+    const io = captureIo({ signal: controller.signal, onOut: (text) => text.includes('serving the fleet') && ready() });
+    const exit = run(['--nats', nats.url], io);
+    await serving;
+    expect(io.out()).toMatch(/upstream: ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1 \(embedded exchange\)/);
+    expect(io.out()).toMatch(/private streams off/);
+    const client = createFleetClient({ gateway: nats.url });
+    try {
+      const received: UpbitMessage[] = [];
+      client.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, (m) => received.push(m));
+      await client.settled();
+      const start = Date.now();
+      while (received.length === 0 && Date.now() - start < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(received[0]).toMatchObject({ type: 'ticker', code: 'KRW-BTC' });
+      expect(io.out()).toMatch(/demand {3}\w{8} public/);
+    } finally {
+      await client.close();
+    }
+    controller.abort();
+    expect(await exit).toBe(0);
+    expect(io.out()).toMatch(/upstate gateway: closed\n$/);
+  });
+});
