@@ -111,7 +111,10 @@ export function digitsAfter(
     // Digits followed by a fraction or an exponent are some other number. (JSON has no leading zeros.)
     const next = text.charCodeAt(end);
     if (next !== 0x2e /* . */ && (next | 0x20) !== 0x65 /* e E */ && isCloseTo(head, end - start, expected)) {
-      return { digits: text.slice(start, end), end };
+      // Two short slices, not one: V8 makes a slice of 13 or more characters a view that keeps the
+      // whole frame's text alive for as long as the message is kept; shorter ones are copies.
+      const middle = Math.min(start + 12, end);
+      return { digits: text.slice(start, middle) + text.slice(middle, end), end };
     }
   }
   return undefined;
