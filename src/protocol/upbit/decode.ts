@@ -19,23 +19,25 @@ import { LIST_SUBSCRIPTIONS_KEYS, fromSimple, listReplyFromSimple } from './keys
 import type { DecodedFrame, ListedSubscription, UpbitMessage } from './types.js';
 import { isRecord } from './json.js';
 import { isDataType } from './types.js';
-import { digitsAfter, keyPattern, restoreWideIntegers } from './wide-integers.js';
+import { digitsAfter, keyPattern, quoteTradeIds, restoreWideIntegers } from './wide-integers.js';
 
 /** An `invalid` frame keeps at most this many characters of the offending text. */
 export const MAX_RAW_LENGTH = 256;
 
 /** Turns one inbound frame into a `DecodedFrame`. Never throws: bad input is `kind: 'invalid'`. */
 export function decodeFrame(data: Buffer | ArrayBuffer | Uint8Array | string): DecodedFrame {
-  const text = toText(data);
-  if (text === undefined) return invalid(`frame is ${describe(data)}, not text or bytes`, '');
+  // Trade ids pass 2^53: quoted first, they are parsed as exact strings (wide-integers.ts).
+  const received = toText(data);
+  if (received === undefined) return invalid(`frame is ${describe(data)}, not text or bytes`, '');
+  const text = quoteTradeIds(received);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return invalid('frame is not JSON', text);
+    return invalid('frame is not JSON', received);
   }
   const frame = Array.isArray(value) ? decodeList(value, text) : decodeObject(value, text);
-  return typeof frame === 'string' ? invalid(frame, text) : frame;
+  return typeof frame === 'string' ? invalid(frame, received) : frame;
 }
 
 /** A decoded frame, or why the frame is invalid. */

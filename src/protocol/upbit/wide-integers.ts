@@ -9,10 +9,11 @@
  * digits**, read from the frame's text: exact, JSON-serialisable (a `bigint` is not), usable as a
  * Map key, and ordered like the numbers when compared by length first, then as strings.
  *
- * The decoder calls `restoreWideIntegers` only for messages whose type has such a field (one
- * comparison per frame for every other type), and it then finds the digits with `indexOf` on
- * the text it has already parsed: the decoder benchmark (bench/decode.bench.ts, "trades only")
- * measures what that costs. The embedded exchange writes these fields back as bare numbers
+ * Before parsing, the decoder quotes the ids in the frame's text (`quoteTradeIds`: one search
+ * for a short anchor that starts with a rare character, nearly free on frames without an id), so
+ * `JSON.parse` makes the strings itself. After parsing, `restoreWideIntegers` checks each trade's
+ * id and, should an id still be a number (a frame whose naming was guessed wrong), finds its
+ * digits in the text. The decoder benchmark (bench/decode.bench.ts) measures what this costs. The embedded exchange writes these fields back as bare numbers
  * (`toWireJson`), as Upbit does.
  */
 import type { UpbitMessage } from './types.js';
@@ -48,7 +49,42 @@ const SIMPLE_KEY = `"${SIMPLE_KEYS.trade.sequential_id}"`;
 const DEFAULT_PATTERN = keyPattern(SEQUENTIAL_ID, 'quent');
 const SIMPLE_PATTERN = keyPattern(SIMPLE_KEYS.trade.sequential_id, 'sid"');
 
-const DIGITS = /^\d+$/;
+/** A string of one or more decimal digits (a loop: a RegExp test costs more on the hot path). */
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * The frame's text with every trade id quoted (`"sequential_id":17853950437790001` becomes
+ * `"sequential_id":"17853950437790001"`, `"sid"` likewise), so `JSON.parse` reads it as the exact
+ * string, and reads it faster than a number of 17 digits; the text itself when it has none. The
+ * naming is guessed from the first key (Upbit writes `type` or `ty` first): a wrong guess costs
+ * only speed, since `restoreWideIntegers` then finds the digits after parsing.
+ */
+export function quoteTradeIds(text: string): string {
+  const simple = text.startsWith('"ty"', 1) || text.startsWith('"ty"', 2);
+  const pattern = simple ? SIMPLE_PATTERN : DEFAULT_PATTERN;
+  let at = indexOfKey(text, pattern, 0);
+  if (at === -1) return text;
+  let quoted = '';
+  let copied = 0;
+  for (; at !== -1; at = indexOfKey(text, pattern, at + pattern.key.length)) {
+    let start = at + pattern.key.length;
+    while (isSpace(text.charCodeAt(start))) start++;
+    if (text.charCodeAt(start) !== 0x3a /* : */) continue;
+    start++;
+    while (isSpace(text.charCodeAt(start))) start++;
+    let end = start;
+    while (isDigit(text.charCodeAt(end))) end++;
+    const next = text.charCodeAt(end);
+    if (end === start || next === 0x2e /* . */ || (next | 0x20) === 0x65 /* e E */) continue;
+    quoted += `${text.slice(copied, start)}"${text.slice(start, end)}"`;
+    copied = end;
+  }
+  return copied === 0 ? text : quoted + text.slice(copied);
+}
 
 /**
  * Replaces each trade's `sequential_id` (as `JSON.parse` left it) with the exact digits from
@@ -66,7 +102,7 @@ export function restoreWideIntegers(text: string, trades: readonly UpbitMessage[
     const parsed = fields[SEQUENTIAL_ID];
     if (parsed === undefined) continue;
     if (typeof parsed === 'string') {
-      if (!DIGITS.test(parsed)) return `sequential_id is ${JSON.stringify(parsed)}, not digits`;
+      if (!isDigits(parsed)) return `sequential_id is ${JSON.stringify(parsed)}, not digits`;
       continue;
     }
     if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < 0) return `sequential_id is ${String(parsed)}, not an integer`;
@@ -111,7 +147,10 @@ export function digitsAfter(
     // Digits followed by a fraction or an exponent are some other number. (JSON has no leading zeros.)
     const next = text.charCodeAt(end);
     if (next !== 0x2e /* . */ && (next | 0x20) !== 0x65 /* e E */ && isCloseTo(head, end - start, expected)) {
-      return { digits: text.slice(start, end), end };
+      // Two short slices, not one: V8 makes a slice of 13 or more characters a view that keeps the
+      // whole frame's text alive for as long as the message is kept; shorter ones are copies.
+      const middle = Math.min(start + 12, end);
+      return { digits: text.slice(start, middle) + text.slice(middle, end), end };
     }
   }
   return undefined;
