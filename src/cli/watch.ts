@@ -140,7 +140,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         if (error.code === 'ERR_AUTH') end(EXIT.failure);
       });
       upbit.on('reconnecting', (kind, attempt) => {
-        const cause = upbit.stats().connections[kind].lastError ?? 'closed';
+        const cause = upbit.stats().connections[kind]?.lastError ?? 'closed';
         io.stderr.write(`upstate watch: the ${kind} connection failed (${cause}), retrying (attempt ${attempt})\n`);
       });
       if (options.durationMs !== undefined) timers.push(setTimeout(() => end(EXIT.ok), options.durationMs));
