@@ -103,7 +103,7 @@ describe('orchestrator machine: along every generated path', () => {
     let stops = 0;
     for (const path of paths) {
       for (const step of stepsOf(model, path)) {
-        const { connection } = step.event as { connection: ConnectionId };
+        const connection = step.event['connection'] as ConnectionId;
         const spawned = step.actions.filter((action) => action.type === 'xstate.spawnChild').map((action) => {
             const { actorRef, input } = action.params as { actorRef: { id: string }; input: unknown };
             return { id: actorRef.id, input };
