@@ -5,7 +5,8 @@
  * (`export { run } from './pool.js'`) or list it in bench/index.ts.
  */
 import { pathToFileURL } from 'node:url';
-import { createOrchestrator, type OrchestratorOptions } from '../src/orchestrator.js';
+import { createOrchestrator } from '../src/orchestrator.js';
+import type { OrchestratorOptions } from '../src/options.js';
 import { upbitConnectGate } from '../src/rate/index.js';
 import { startExchange } from '../src/sim/index.js';
 import { formatNumber, printTable } from './harness.js';

@@ -25,9 +25,10 @@ describe('Registry', () => {
     for (const kind of ['public', 'private'] as const) {
       expect(registry.version(kind)).toBe(0);
       expect(registry.fingerprint(kind)).toBe(EMPTY_FINGERPRINT);
-      expect(registry.snapshot(kind)).toEqual({ kind, version: 0, fingerprint: EMPTY_FINGERPRINT, entries: [] });
+      expect(registry.snapshot(kind)).toEqual({ kind, connection: kind, version: 0, fingerprint: EMPTY_FINGERPRINT, entries: [] });
     }
     expect(registry.size).toBe(0);
+    expect(registry.connections()).toEqual(['private', 'public']);
   });
 
   it('merges the specs of every owner', () => {
