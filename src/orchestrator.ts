@@ -178,7 +178,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
    */
   retry(connection: ConnectionId = 'private'): void {
     this.#assertOpen();
-    if (typeof connection !== 'string' || !/^(public|private|public-[1-9][0-9]*)$/.test(connection)) {
+    if (typeof connection !== 'string' || !/^(public|private|public-([2-9]|[1-9][0-9]+))$/.test(connection)) {
       throw new OptionError('connection', connection, "a connection id ('private', 'public', 'public-2', …)");
     }
     // A shard that does not run (any more) has nothing to retry.
@@ -272,7 +272,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #onRegistryChange(connection: ConnectionId, fingerprint: number): void {
     let fresh: Port | undefined;
     if (!this.#ports.has(connection)) {
-      fresh = this.#makePort(connection);
+      try {
+        fresh = this.#makePort(connection);
+      } catch (error) {
+        // A `messageGate` factory that fails for this shard only: its codes wait, and it is said.
+        this.#report(error instanceof UpstateError ? error : new UpstateError('ERR_GATE', `No message gate for '${connection}': ${String(error)}`, { cause: error }));
+        return;
+      }
       this.#ports.set(connection, fresh);
     }
     this.#releasing.delete(connection);
