@@ -17,6 +17,7 @@ import { run as batching } from './batching.bench.js';
 import { run as datapath } from './datapath.bench.js';
 import { run as decode } from './decode.bench.js';
 import { run as memory } from './memory.bench.js';
+import { run as pool } from './pool.js';
 import { run as registry } from './registry.bench.js';
 import { type BenchContext, loadAverage, machine, printSection, renderMarkdown, type Section, type SectionReport } from './report.js';
 import { run as router } from './router.bench.js';
@@ -33,6 +34,7 @@ export const SECTIONS: readonly Section[] = [
   { id: 'datapath', run: datapath },
   { id: 'decode', run: decode },
   { id: 'memory', run: memory },
+  { id: 'pool', run: pool },
   { id: 'registry', run: registry },
   { id: 'router', run: router },
 ];

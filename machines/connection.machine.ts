@@ -1,6 +1,6 @@
 import { and, assign, fromCallback, fromPromise, not, sendTo, setup, type SnapshotFrom } from 'xstate';
 import { DEFAULTS } from '../src/defaults.js';
-import type { ConnectionKind } from '../src/protocol/upbit/types.js';
+import type { ConnectionId, ConnectionKind } from '../src/protocol/upbit/types.js';
 import { EMPTY_FINGERPRINT } from '../src/registry/fingerprint.js';
 import { flushMachine, type FlushSnapshot } from './flush.machine.js';
 
@@ -30,6 +30,8 @@ export interface ConnectionStats {
 
 export interface ConnectionContext {
   readonly kind: ConnectionKind;
+  /** Which socket of the pool this is: the actors find their link by it. */
+  readonly connection: ConnectionId;
   /** Fingerprint of the desired state, from the latest `registry.changed`. */
   readonly desired: number;
   /** Passed to the flush: send a change at once when idle on an open link. */
@@ -45,6 +47,8 @@ export interface ConnectionContext {
 
 export interface ConnectionInput {
   readonly kind: ConnectionKind;
+  /** Which socket of the pool this is (`'public'`, `'public-2'`, …, `'private'`). @default kind */
+  readonly connection?: ConnectionId;
   /** Whether the flush sends a change at once when it is idle on an open link. @default true */
   readonly leadingEdge?: boolean;
 }
@@ -52,6 +56,7 @@ export interface ConnectionInput {
 /** Which socket an actor works on. */
 export interface LinkInput {
   readonly kind: ConnectionKind;
+  readonly connection: ConnectionId;
 }
 
 /** Why `openLink` failed, as far as the machine cares. Carries no secret. */
@@ -208,6 +213,7 @@ export const connectionMachine = setup({
     'One WebSocket (public or private) and its pending flush: opens the socket when something is wanted, keeps it alive, reconnects with backoff, closes it when nothing is wanted.',
   context: ({ input }) => ({
     kind: input.kind,
+    connection: input.connection ?? input.kind,
     desired: EMPTY_FINGERPRINT,
     leadingEdge: input.leadingEdge ?? DEFAULTS.leadingEdge,
     attempt: 0,
@@ -219,7 +225,7 @@ export const connectionMachine = setup({
   invoke: {
     id: 'flush',
     src: 'flush',
-    input: ({ context }) => ({ kind: context.kind, leadingEdge: context.leadingEdge }),
+    input: ({ context }) => ({ kind: context.kind, connection: context.connection, leadingEdge: context.leadingEdge }),
   },
   // Every state reacts to demand through eventless transitions on `desired`, so this is the
   // one place a change is taken in.
@@ -252,7 +258,7 @@ export const connectionMachine = setup({
           invoke: {
             id: 'connectToken',
             src: 'acquireConnectToken',
-            input: ({ context }) => ({ kind: context.kind }),
+            input: ({ context }) => ({ kind: context.kind, connection: context.connection }),
             onDone: { target: 'handshaking' },
             onError: { target: '#connection.backoff', actions: 'countFailure' },
           },
@@ -262,7 +268,7 @@ export const connectionMachine = setup({
           invoke: {
             id: 'handshake',
             src: 'openLink',
-            input: ({ context }) => ({ kind: context.kind }),
+            input: ({ context }) => ({ kind: context.kind, connection: context.connection }),
             onDone: { target: '#connection.open', actions: 'countOpened' },
             onError: [
               {
@@ -306,7 +312,7 @@ export const connectionMachine = setup({
       type: 'parallel',
       entry: 'notifyLinkUp',
       exit: 'notifyLinkDown',
-      invoke: { id: 'link', src: 'watchLink', input: ({ context }) => ({ kind: context.kind }) },
+      invoke: { id: 'link', src: 'watchLink', input: ({ context }) => ({ kind: context.kind, connection: context.connection }) },
       on: {
         'link.closed': {
           target: 'backoff',

@@ -1,6 +1,6 @@
 import { assign, fromPromise, setup, type SnapshotFrom } from 'xstate';
 import { DEFAULTS } from '../src/defaults.js';
-import type { ConnectionKind } from '../src/protocol/upbit/types.js';
+import type { ConnectionId, ConnectionKind } from '../src/protocol/upbit/types.js';
 import { EMPTY_FINGERPRINT, UNKNOWN_FINGERPRINT } from '../src/registry/fingerprint.js';
 
 /**
@@ -40,6 +40,8 @@ export interface FlushStats {
 
 export interface FlushContext {
   readonly kind: ConnectionKind;
+  /** Which socket of the pool this flush feeds. */
+  readonly connection: ConnectionId;
   /** Fingerprint of the registry's desired state, from the latest `registry.changed`. */
   readonly desired: number;
   /**
@@ -58,6 +60,8 @@ export interface FlushContext {
 export interface FlushInput {
   /** The connection this flush feeds. @default 'public' */
   readonly kind?: ConnectionKind;
+  /** Which socket of the pool this flush feeds. @default kind */
+  readonly connection?: ConnectionId;
   /** The desired state's fingerprint when the flush starts. @default EMPTY_FINGERPRINT */
   readonly desired?: number;
   /** Send a change at once when the flush is idle and the link open. @default true */
@@ -84,10 +88,12 @@ export interface SendResult {
 /** Which connection's gate to wait on. */
 export interface AcquireInput {
   readonly kind: ConnectionKind;
+  readonly connection: ConnectionId;
 }
 
 export interface SendInput {
   readonly kind: ConnectionKind;
+  readonly connection: ConnectionId;
   /** Fingerprint of what the server holds before this send. */
   readonly server: number;
 }
@@ -197,6 +203,7 @@ export const flushMachine = setup({
     'The pending flush of one connection: absorbs every change while it is pending, then sends the latest desired state once, within the rate limits.',
   context: ({ input }) => ({
     kind: input?.kind ?? 'public',
+    connection: input?.connection ?? input?.kind ?? 'public',
     desired: input?.desired ?? EMPTY_FINGERPRINT,
     server: EMPTY_FINGERPRINT,
     linkUp: false,
@@ -290,7 +297,7 @@ export const flushMachine = setup({
           entry: 'countRateWait',
           invoke: {
             src: 'acquireSendToken',
-            input: ({ context }) => ({ kind: context.kind }),
+            input: ({ context }) => ({ kind: context.kind, connection: context.connection }),
             onDone: [
               { guard: 'isInSync', target: '#flush.idle', actions: 'countDuplicatePrevented' },
               { guard: 'hasNoDemand', target: '#flush.idle' },
@@ -319,7 +326,7 @@ export const flushMachine = setup({
       entry: 'clearDirty',
       invoke: {
         src: 'sendDesired',
-        input: ({ context }) => ({ kind: context.kind, server: context.server }),
+        input: ({ context }) => ({ kind: context.kind, connection: context.connection, server: context.server }),
         onDone: [
           {
             guard: 'isDirty',

@@ -36,5 +36,5 @@ export type {
   LinkState,
 } from './connection.machine.js';
 export { connectionOf, orchestratorMachine } from './orchestrator.machine.js';
-export type { OrchestratorEvent, OrchestratorInput, OrchestratorMachine, OrchestratorSnapshot } from './orchestrator.machine.js';
+export type { OrchestratorContext, OrchestratorEvent, OrchestratorInput, OrchestratorMachine, OrchestratorSnapshot } from './orchestrator.machine.js';
 export { EMPTY_FINGERPRINT, UNKNOWN_FINGERPRINT } from '../src/registry/fingerprint.js';

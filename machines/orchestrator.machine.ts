@@ -1,12 +1,15 @@
-import { sendTo, setup, type SnapshotFrom } from 'xstate';
-import type { ConnectionKind } from '../src/protocol/upbit/types.js';
+import { assign, sendTo, setup, spawnChild, stopChild, type SnapshotFrom } from 'xstate';
+import type { ConnectionId, PublicShardId } from '../src/protocol/upbit/types.js';
 import { connectionMachine, type ConnectionEvent, type ConnectionSnapshot } from './connection.machine.js';
 
 /**
- * The root of the actor tree: one connection actor per socket kind, each with its flush.
+ * The root of the actor tree: one connection actor per socket, each with its flush.
+ * The private connection and the first public one (`'public'`) run from the start; the other
+ * shards of the public pool (`'public-2'`, `'public-3'`, …) are spawned the first time the
+ * registry names them and stopped once their connection has closed with nothing left to carry.
  * The registry tells it what changed; it hands the change to the connection that carries it.
- * The shared connection gate lives in the actors it provides to both connections, so the
- * whole system is one inspectable tree: orchestrator → connection (public | private) → flush.
+ * The shared connection gate lives in the actors it provides, so the whole system is one
+ * inspectable tree: orchestrator → connection (public | public-N | private) → flush.
  */
 
 export interface OrchestratorInput {
@@ -14,54 +17,91 @@ export interface OrchestratorInput {
   readonly leadingEdge?: boolean;
 }
 
+export interface OrchestratorContext {
+  readonly leadingEdge: boolean | undefined;
+  /** The public shards spawned after the first, in spawn order; bounded by `pool.publicConnections`. */
+  readonly shards: readonly PublicShardId[];
+}
+
 export type OrchestratorEvent =
-  | { type: 'registry.changed'; kind: ConnectionKind; fingerprint: number }
+  | { type: 'registry.changed'; connection: ConnectionId; fingerprint: number }
   /** Retry a connection that stopped on refused credentials, or resend a refused request. */
-  | { type: 'connection.retry'; kind: ConnectionKind };
+  | { type: 'connection.retry'; connection: ConnectionId }
+  /** A spawned shard's connection closed and its shard is empty: stop its actor. */
+  | { type: 'connection.release'; connection: ConnectionId };
+
+/** The connections that run for the orchestrator's whole life. */
+const FIXED: readonly ConnectionId[] = ['public', 'private'];
+
+function isSpawnedShard(context: OrchestratorContext, connection: ConnectionId): boolean {
+  return (context.shards as readonly ConnectionId[]).includes(connection);
+}
 
 export const orchestratorMachine = setup({
   types: {
-    context: {} as { readonly leadingEdge: boolean | undefined },
+    context: {} as OrchestratorContext,
     events: {} as OrchestratorEvent,
     input: {} as OrchestratorInput,
-    children: {} as { public: 'publicConnection'; private: 'privateConnection' },
   },
-  // One source per socket so each can be given its own link (and the private one its credentials).
+  // One source per socket kind so each can be given its own I/O (and the private one its
+  // credentials); every public shard runs the one public source, told its id in its input.
   actors: {
     publicConnection: connectionMachine,
     privateConnection: connectionMachine,
   },
+  guards: {
+    runsConnection: ({ context, event }) => FIXED.includes(event.connection) || isSpawnedShard(context, event.connection),
+    isSpawnedShard: ({ context, event }) => isSpawnedShard(context, event.connection),
+  },
   actions: {
     forwardToConnection: sendTo(
-      ({ event }) => event.kind,
+      ({ event }) => event.connection,
       ({ event }): ConnectionEvent =>
         event.type === 'registry.changed' ? { type: 'registry.changed', fingerprint: event.fingerprint } : { type: 'connection.retry' },
     ),
+    spawnShard: spawnChild('publicConnection', {
+      id: ({ event }) => event.connection,
+      input: ({ context, event }) => ({ kind: 'public' as const, connection: event.connection, leadingEdge: context.leadingEdge }),
+    }),
+    rememberShard: assign({ shards: ({ context, event }) => [...context.shards, event.connection as PublicShardId] }),
+    stopShard: stopChild(({ event }) => event.connection),
+    forgetShard: assign({ shards: ({ context, event }) => context.shards.filter((shard) => shard !== event.connection) }),
   },
 }).createMachine({
   id: 'orchestrator',
   description:
-    'The root of the actor tree: invokes the public and the private connection and hands each registry change to the connection that carries it.',
-  context: ({ input }) => ({ leadingEdge: input?.leadingEdge }),
+    'The root of the actor tree: invokes the private and the first public connection, spawns and stops the other public shards, and hands each registry change to the connection that carries it.',
+  context: ({ input }) => ({ leadingEdge: input?.leadingEdge, shards: [] }),
   invoke: [
     {
       id: 'public',
       src: 'publicConnection',
-      input: ({ context }) => ({ kind: 'public' as const, leadingEdge: context.leadingEdge }),
+      input: ({ context }) => ({ kind: 'public' as const, connection: 'public' as const, leadingEdge: context.leadingEdge }),
     },
     {
       id: 'private',
       src: 'privateConnection',
-      input: ({ context }) => ({ kind: 'private' as const, leadingEdge: context.leadingEdge }),
+      input: ({ context }) => ({ kind: 'private' as const, connection: 'private' as const, leadingEdge: context.leadingEdge }),
     },
   ],
   initial: 'running',
   states: {
     running: {
-      description: 'Forwards `registry.changed` and `connection.retry` to the connection of their kind.',
+      description: 'Forwards `registry.changed` and `connection.retry` to the connection they name, spawning a shard the registry names for the first time.',
       on: {
-        'registry.changed': { actions: 'forwardToConnection' },
-        'connection.retry': { actions: 'forwardToConnection' },
+        'registry.changed': [
+          { guard: 'runsConnection', actions: 'forwardToConnection' },
+          {
+            actions: ['spawnShard', 'rememberShard', 'forwardToConnection'],
+            description: 'A shard the registry names for the first time: its connection actor is spawned, then told.',
+          },
+        ],
+        'connection.retry': { guard: 'runsConnection', actions: 'forwardToConnection' },
+        'connection.release': {
+          guard: 'isSpawnedShard',
+          actions: ['stopShard', 'forgetShard'],
+          description: 'A spawned shard closed with nothing to carry: its actor stops (its id may be spawned again).',
+        },
       },
     },
   },
@@ -70,7 +110,7 @@ export const orchestratorMachine = setup({
 export type OrchestratorMachine = typeof orchestratorMachine;
 export type OrchestratorSnapshot = SnapshotFrom<OrchestratorMachine>;
 
-/** The snapshot of the connection of `kind`, if it runs. */
-export function connectionOf(snapshot: OrchestratorSnapshot, kind: ConnectionKind): ConnectionSnapshot | undefined {
-  return snapshot.children[kind]?.getSnapshot();
+/** The snapshot of connection `connection` (a kind, or a shard id), if it runs. */
+export function connectionOf(snapshot: OrchestratorSnapshot, connection: ConnectionId): ConnectionSnapshot | undefined {
+  return (snapshot.children as Record<string, { getSnapshot(): ConnectionSnapshot } | undefined>)[connection]?.getSnapshot();
 }

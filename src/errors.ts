@@ -26,7 +26,9 @@ export type ErrorCode =
   /** A WebSocket could not be opened (refused upgrade with an HTTP status, network failure) or is not open. */
   | 'ERR_LINK'
   /** A rate gate failed to grant (a shared store out of reach, say); the flush asks again after a pause. */
-  | 'ERR_GATE';
+  | 'ERR_GATE'
+  /** A new market code found no room in the public pool (`pool.codesPerConnection` × `pool.publicConnections`); nothing was changed. */
+  | 'ERR_CAPACITY';
 
 export class UpstateError extends Error {
   override name = 'UpstateError';
@@ -63,6 +65,25 @@ export class OptionError extends UpstateError {
     super('ERR_OPTION', `Expected \`${option}\` to be ${expected}, got ${describe(value)}`);
     this.option = option;
     this.value = value;
+  }
+}
+
+/** A subscription would need more public connections than `pool.publicConnections` allows. Nothing was changed. */
+export class CapacityError extends UpstateError {
+  override name = 'CapacityError';
+  /** The new market codes the call asked for that found no room (at most 5 are named in the message). */
+  readonly codes: readonly string[];
+  /** How many codes the pool holds at most: `codesPerConnection × publicConnections`. */
+  readonly capacity: number;
+
+  constructor(codes: readonly string[], capacity: number) {
+    const shown = codes.slice(0, 5).join(', ') + (codes.length > 5 ? ` and ${codes.length - 5} more` : '');
+    super(
+      'ERR_CAPACITY',
+      `The public connection pool is full (${capacity} market codes: pool.codesPerConnection × pool.publicConnections); no room for ${shown}`,
+    );
+    this.codes = Object.freeze([...codes]);
+    this.capacity = capacity;
   }
 }
 

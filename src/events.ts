@@ -1,7 +1,7 @@
 import type { ConnectionStats, LinkState } from '../machines/connection.machine.js';
 import type { FlushState, FlushStats } from '../machines/flush.machine.js';
 import type { UpstateError } from './errors.js';
-import type { ConnectionKind } from './protocol/upbit/types.js';
+import type { ConnectionId, PublicShardId } from './protocol/upbit/types.js';
 
 export type { FlushState, LinkState };
 
@@ -30,17 +30,25 @@ export interface OrchestratorStats extends FlushStats {
   readonly subscribers: number;
   /** Messages handed to handlers. */
   readonly deliveries: number;
-  readonly connections: Readonly<Record<ConnectionKind, ConnectionReport>>;
+  /**
+   * A report per connection that runs, by connection id: `public` and `private` always, then each
+   * further public shard (`public-2`, …) while it runs. The totals above include shards already closed.
+   */
+  readonly connections: ConnectionReports;
 }
 
+/** `stats().connections`: the first public connection and the private one always, public shards while they run. */
+export type ConnectionReports = Readonly<{ public: ConnectionReport; private: ConnectionReport } & { [connection: PublicShardId]: ConnectionReport }>;
+
+
 export interface OrchestratorEvents {
-  /** A connection's link or flush state changed. */
-  state: [kind: ConnectionKind, link: LinkState, flush: FlushState];
+  /** A connection's link or flush state changed. `connection` is `'public'`, `'private'` or a shard (`'public-2'`, …). */
+  state: [connection: ConnectionId, link: LinkState, flush: FlushState];
   /** A subscription message went out; `messagesSent` counts them on this connection. */
-  flush: [kind: ConnectionKind, messagesSent: number];
-  open: [kind: ConnectionKind];
-  close: [kind: ConnectionKind];
+  flush: [connection: ConnectionId, messagesSent: number];
+  open: [connection: ConnectionId];
+  close: [connection: ConnectionId];
   /** A link failed and will be retried; `attempt` counts consecutive failures. */
-  reconnecting: [kind: ConnectionKind, attempt: number];
+  reconnecting: [connection: ConnectionId, attempt: number];
   error: [error: UpstateError];
 }

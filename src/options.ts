@@ -1,7 +1,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import { DEFAULTS } from './defaults.js';
 import { OptionError } from './errors.js';
-import type { ConnectionKind, DataType } from './protocol/upbit/types.js';
+import type { ConnectionId, ConnectionKind, DataType } from './protocol/upbit/types.js';
 import type { RateGate } from './rate/gate.js';
 
 /** Any pino-compatible logger (pino, bunyan-style, or `console`). upstate is silent without one. */
@@ -48,6 +48,20 @@ export interface OrchestratorOptions {
     readonly messagesPerMinute?: number;
   };
   /**
+   * The pool of public connections: the public desired state is split by market code (every
+   * type of a code on one connection), each connection with its own flush and message budget.
+   * A new code goes to the connection with the most room; a connection opens when its first code
+   * arrives (through the connect gate) and closes after `lingerMs` when its last code leaves. A
+   * subscription whose new codes find no room throws `CapacityError` (`ERR_CAPACITY`).
+   *
+   * Upbit documents no cap on codes per connection (Binance allows 1 024 streams per connection,
+   * Bybit 10 args per request); the embedded exchange refuses a request of more than 4 096 codes.
+   * `codesPerConnection` counts market codes, not streams: a request carries up to codes × types.
+   * @default { codesPerConnection: 500, publicConnections: 16 } — 500 codes of eight types stay under
+   * 4 096; 16 connections hold 8 000 codes (Upbit lists about 700 markets) and open in ~3 s at 5/s.
+   */
+  readonly pool?: { readonly codesPerConnection?: number; readonly publicConnections?: number };
+  /**
    * The gate every connection attempt passes. Upbit counts attempts per IP (or account), so by
    * default all orchestrators in the process share one; pass your own to share it wider.
    * @default a process-wide sliding window of `limits.connectPerSecond` per second
@@ -55,10 +69,11 @@ export interface OrchestratorOptions {
   readonly connectGate?: RateGate;
   /**
    * Makes the gate every subscription message on one connection passes (Upbit: 5/s and 100/min
-   * per connection). Called once per connection kind.
+   * per connection). Called once per connection, with its kind and its id (`'public'`,
+   * `'public-2'`, …, `'private'`); a public shard opened again later gets a new gate.
    * @default a sliding window of `limits.messagesPerSecond` per second and `limits.messagesPerMinute` per minute
    */
-  readonly messageGate?: (kind: ConnectionKind) => RateGate;
+  readonly messageGate?: (kind: ConnectionKind, connection: ConnectionId) => RateGate;
   /** Data types whose latest value is cached per code for late joiners. @default ['ticker', 'orderbook'] */
   readonly cacheTypes?: readonly DataType[];
   /** XState inspection observer (e.g. `createBrowserInspector().inspect` or @statelyai/inspect's server). */
@@ -86,7 +101,8 @@ export interface ResolvedOptions {
   readonly lingerMs: number;
   readonly limits: { readonly connectPerSecond: number; readonly messagesPerSecond: number; readonly messagesPerMinute: number };
   readonly connectGate: RateGate | undefined;
-  readonly messageGate: ((kind: ConnectionKind) => RateGate) | undefined;
+  readonly messageGate: ((kind: ConnectionKind, connection: ConnectionId) => RateGate) | undefined;
+  readonly pool: { readonly codesPerConnection: number; readonly publicConnections: number };
   readonly cacheTypes: readonly DataType[];
   readonly inspect: OrchestratorOptions['inspect'];
   readonly logger: Logger;
@@ -136,6 +152,7 @@ export function resolveOptions(options: OrchestratorOptions = {}): ResolvedOptio
   const heartbeat = object('heartbeat', options.heartbeat);
   const backoff = object('backoff', options.backoff);
   const limits = object('limits', options.limits);
+  const pool = object('pool', options.pool);
 
   const credentials = options.credentials;
   if (credentials !== undefined) {
@@ -182,6 +199,10 @@ export function resolveOptions(options: OrchestratorOptions = {}): ResolvedOptio
     },
     connectGate: options.connectGate,
     messageGate: options.messageGate,
+    pool: {
+      codesPerConnection: count('pool.codesPerConnection', pool.codesPerConnection, DEFAULTS.pool.codesPerConnection),
+      publicConnections: count('pool.publicConnections', pool.publicConnections, DEFAULTS.pool.publicConnections),
+    },
     cacheTypes: options.cacheTypes ?? ['ticker', 'orderbook'],
     inspect: options.inspect,
     logger: options.logger ?? silentLogger,

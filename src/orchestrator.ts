@@ -2,11 +2,11 @@ import { EventEmitter } from 'eventemitter3';
 import { type Actor, createActor } from 'xstate';
 import { orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
 import { ZERO_FLUSH_STATS, type FlushStats } from '../machines/flush.machine.js';
-import { SpecError, UpstateError } from './errors.js';
-import type { ConnectionReport, OrchestratorEvents, OrchestratorStats } from './events.js';
+import { OptionError, SpecError, UpstateError } from './errors.js';
+import type { ConnectionReport, ConnectionReports, OrchestratorEvents, OrchestratorStats } from './events.js';
 import { type OrchestratorOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { Port } from './port/port.js';
-import { CONNECTION_KINDS, type ConnectionKind, type DataType, type MessageOf, type UpbitMessage } from './protocol/upbit/types.js';
+import { connectionLogic, Port } from './port/port.js';
+import { type ConnectionId, type DataType, type MessageOf, type UpbitMessage } from './protocol/upbit/types.js';
 import { sharedConnectGate } from './rate/index.js';
 import { Registry } from './registry/index.js';
 import { normalizeSpec, normalizeSpecs, type Spec } from './registry/spec.js';
@@ -15,7 +15,10 @@ import { FleetClient, type FleetClientOptions } from './fleet/client.js';
 import { createStream, type StreamOptions } from './stream.js';
 import { Waiters } from './waiters.js';
 
-export type { ConnectionReport, FlushState, LinkState, OrchestratorEvents, OrchestratorStats } from './events.js';
+export type { ConnectionReport, ConnectionReports, FlushState, LinkState, OrchestratorEvents, OrchestratorStats } from './events.js';
+
+/** What the totals of `stats()` keep of a released shard. */
+type Retired = Record<keyof FlushStats | 'opened' | 'reconnects', number>;
 
 export type Handler<T extends DataType = DataType> = (message: MessageOf<T>) => void;
 
@@ -34,12 +37,19 @@ export interface Subscription {
  * Build it with `createOrchestrator(options)`.
  */
 export class Orchestrator extends EventEmitter<OrchestratorEvents> {
-  /** The root actor: orchestrator → connection (public | private) → flush. Inspect it, don't drive it. */
+  /** The root actor: orchestrator → connection (public | public-N | private) → flush. Inspect it, don't drive it. */
   readonly actor: Actor<OrchestratorMachine>;
   readonly #options: ResolvedOptions;
-  readonly #registry = new Registry();
+  readonly #registry: Registry;
   readonly #router: Router;
-  readonly #ports: Readonly<Record<ConnectionKind, Port>>;
+  /** One port per running connection: `public` and `private` always, public shards while they run. */
+  readonly #ports = new Map<ConnectionId, Port>();
+  /** Shards whose release is due at the next microtask. */
+  readonly #releasing = new Set<ConnectionId>();
+  /** Counters of shards already released, so the totals of `stats()` never go down. */
+  readonly #retired: Retired = { ...ZERO_FLUSH_STATS, opened: 0, reconnects: 0 };
+  readonly #closing: Promise<void>[] = [];
+  readonly #makePort: (connection: ConnectionId) => Port;
   readonly #waiters = new Waiters();
   readonly #unsubscribers: (() => void)[] = [];
   /** Ends each live stream; called on `close()`, so no consumer is left waiting. */
@@ -52,38 +62,37 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     const opts = resolveOptions(options);
     this.#options = opts;
     this.#router = new Router({ cacheTypes: opts.cacheTypes, onError: (error) => this.#report(error) });
+    this.#registry = new Registry(opts.pool);
     const connectGate = opts.connectGate ?? sharedConnectGate(opts.limits.connectPerSecond);
-    const port = (kind: ConnectionKind): Port =>
+    this.#makePort = (connection) =>
       new Port({
-        kind,
+        kind: connection === 'private' ? 'private' : 'public',
+        connection,
         options: opts,
         registry: this.#registry,
-        connectGate,
         onMessage: (message) => {
           this.#router.route(message);
         },
         emit: (event, ...args) => this.#emitSafely(event, ...args),
         report: (error) => this.#report(error),
-        onChange: () => this.#checkSettled(),
+        onChange: () => {
+          if (connection !== 'public' && connection !== 'private') this.#releaseWhenIdle(connection);
+          this.#checkSettled();
+        },
       });
-    this.#ports = { public: port('public'), private: port('private') };
+    this.#ports.set('public', this.#makePort('public'));
+    this.#ports.set('private', this.#makePort('private'));
 
-    const machine = orchestratorMachine.provide({
-      actors: { publicConnection: this.#ports.public.logic(), privateConnection: this.#ports.private.logic() },
-    });
+    // One logic for every connection: each actor finds its port by the id in its input.
+    const logic = connectionLogic((connection) => this.#portOf(connection), opts, connectGate);
+    const machine = orchestratorMachine.provide({ actors: { publicConnection: logic, privateConnection: logic } });
     this.actor = createActor(machine, {
       input: { leadingEdge: opts.leadingEdge },
       ...(opts.inspect ? { inspect: opts.inspect } : {}),
     });
-    this.#unsubscribers.push(
-      this.#registry.onChange((kind, fingerprint) => this.actor.send({ type: 'registry.changed', kind, fingerprint })),
-    );
+    this.#unsubscribers.push(this.#registry.onChange((connection, fingerprint) => this.#onRegistryChange(connection, fingerprint)));
     this.actor.start();
-    const children = this.actor.getSnapshot().children;
-    for (const kind of CONNECTION_KINDS) {
-      const ref = children[kind];
-      if (ref !== undefined) this.#ports[kind].observe(ref);
-    }
+    for (const [connection, port] of this.#ports) this.#observe(connection, port);
   }
 
   /**
@@ -168,20 +177,25 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
    * once the key has been given the missing permission, or whose last request Upbit refused.
    * Does nothing to other connections.
    */
-  retry(kind: ConnectionKind = 'private'): void {
+  retry(connection: ConnectionId = 'private'): void {
     this.#assertOpen();
-    this.actor.send({ type: 'connection.retry', kind });
+    if (typeof connection !== 'string' || !/^(public|private|public-([2-9]|[1-9][0-9]+))$/.test(connection)) {
+      throw new OptionError('connection', connection, "a connection id ('private', 'public', 'public-2', …)");
+    }
+    // A shard that does not run (any more) has nothing to retry.
+    this.actor.send({ type: 'connection.retry', connection });
   }
 
-  /** The pending-flush metrics and more, summed over connections, with a report per connection. */
+  /** The pending-flush metrics and more, summed over connections (closed shards included), with a report per running connection. */
   stats(): OrchestratorStats {
-    const connections = {} as Record<ConnectionKind, ConnectionReport>;
+    const connections: Record<string, ConnectionReport> = {};
     const totals: Record<keyof FlushStats, number> = { ...ZERO_FLUSH_STATS };
-    let connectionsOpened = 0;
-    let reconnects = 0;
-    for (const kind of CONNECTION_KINDS) {
-      const report = this.#ports[kind].report();
-      connections[kind] = report;
+    for (const key of Object.keys(totals) as (keyof FlushStats)[]) totals[key] = this.#retired[key];
+    let connectionsOpened = this.#retired.opened;
+    let reconnects = this.#retired.reconnects;
+    for (const [connection, port] of this.#sortedPorts()) {
+      const report = port.report();
+      connections[connection] = report;
       for (const key of Object.keys(totals) as (keyof FlushStats)[]) totals[key] += report[key];
       connectionsOpened += report.opened;
       reconnects += report.reconnects;
@@ -194,7 +208,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       reconnects,
       subscribers: this.#registry.size,
       deliveries: this.#router.deliveries,
-      connections,
+      connections: connections as ConnectionReports,
     };
   }
 
@@ -205,7 +219,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       for (const end of [...this.#streamEnds]) end();
       this.actor.stop();
       this.#waiters.rejectAll(closedError());
-      await Promise.all(CONNECTION_KINDS.map((kind) => this.#ports[kind].close()));
+      this.#releasing.clear();
+      await Promise.all([...[...this.#ports.values()].map((port) => port.close()), ...this.#closing]);
       this.#router.clear();
     })();
     return this.#closed;
@@ -234,12 +249,74 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   #checkSettled(): void {
     if (this.#waiters.size === 0) return;
     let settled = true;
-    for (const kind of CONNECTION_KINDS) {
-      const settlement = this.#ports[kind].settlement();
+    for (const port of this.#ports.values()) {
+      const settlement = port.settlement();
       if (settlement instanceof UpstateError) return this.#waiters.rejectAll(settlement);
       if (settlement === 'pending') settled = false;
     }
     if (settled) this.#waiters.resolveAll();
+  }
+
+  /** The port of a running connection; the chart never starts an actor for one that has none. */
+  #portOf(connection: ConnectionId): Port {
+    const port = this.#ports.get(connection);
+    if (port === undefined) throw new UpstateError('ERR_CLOSED', `No port for connection '${connection}'`);
+    return port;
+  }
+
+  /** `public`, its shards in number order, then `private`: the order reports and views list them. */
+  #sortedPorts(): [ConnectionId, Port][] {
+    return [...this.#ports].sort(([a], [b]) => connectionRank(a) - connectionRank(b));
+  }
+
+  /** A shard the chart does not run yet gets its port first, so the actor it spawns finds it. */
+  #onRegistryChange(connection: ConnectionId, fingerprint: number): void {
+    let fresh: Port | undefined;
+    if (!this.#ports.has(connection)) {
+      try {
+        fresh = this.#makePort(connection);
+      } catch (error) {
+        // A `messageGate` factory that fails for this shard only: its codes wait, and it is said.
+        this.#report(error instanceof UpstateError ? error : new UpstateError('ERR_GATE', `No message gate for '${connection}': ${String(error)}`, { cause: error }));
+        return;
+      }
+      this.#ports.set(connection, fresh);
+    }
+    this.#releasing.delete(connection);
+    this.actor.send({ type: 'registry.changed', connection, fingerprint });
+    if (fresh !== undefined) this.#observe(connection, fresh);
+  }
+
+  #observe(connection: ConnectionId, port: Port): void {
+    const ref = (this.actor.getSnapshot().children as Record<string, Parameters<Port['observe']>[0] | undefined>)[connection];
+    if (ref !== undefined) port.observe(ref);
+  }
+
+  /**
+   * Stops a shard once its socket has closed with no code left on it: the chart stops its actor,
+   * the registry forgets the shard, the port closes. Deferred to a microtask, since this runs
+   * inside the actor's own observer; checked again then, as a new code may have arrived.
+   */
+  #releaseWhenIdle(connection: ConnectionId): void {
+    if (this.#releasing.has(connection) || !this.#isIdleShard(connection)) return;
+    this.#releasing.add(connection);
+    queueMicrotask(() => {
+      if (!this.#releasing.delete(connection) || this.#closed || !this.#isIdleShard(connection)) return;
+      const port = this.#ports.get(connection)!;
+      const report = port.report();
+      for (const key of Object.keys(this.#retired) as (keyof Retired)[]) this.#retired[key] += report[key];
+      this.#registry.releaseShard(connection);
+      this.actor.send({ type: 'connection.release', connection });
+      this.#ports.delete(connection);
+      this.#closing.push(port.close());
+    });
+  }
+
+  #isIdleShard(connection: ConnectionId): boolean {
+    const port = this.#ports.get(connection);
+    if (port === undefined || this.#registry.codeCount(connection) > 0) return false;
+    const { link, flush } = port.report();
+    return link === 'dormant' && flush === 'idle';
   }
 
   /**
@@ -271,6 +348,12 @@ function assertHandler(handler: unknown): void {
   if (typeof handler !== 'function') {
     throw new UpstateError('ERR_SPEC', `Expected \`handler\` to be a function, got ${typeof handler}`);
   }
+}
+
+function connectionRank(connection: ConnectionId): number {
+  if (connection === 'public') return 1;
+  if (connection === 'private') return Number.MAX_SAFE_INTEGER;
+  return Number(connection.slice('public-'.length));
 }
 
 function closedError(): UpstateError {

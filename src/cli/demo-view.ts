@@ -3,16 +3,18 @@
  * as one plain status line, and as the closing summary.
  */
 import type { FlushState, LinkState, OrchestratorStats } from '../orchestrator.js';
-import type { ConnectionKind } from '../protocol/upbit/types.js';
+import type { ConnectionId } from '../protocol/upbit/types.js';
 import { formatCount, formatPercent, formatTable } from './format.js';
 
 export interface ConnectionSample {
-  readonly kind: ConnectionKind;
+  /** The connection id: `public`, `public-2`, …, `private`. */
+  readonly kind: ConnectionId;
   readonly link: LinkState;
   readonly flush: FlushState;
   readonly messagesSent: number;
   readonly changesAbsorbed: number;
-  readonly framesPerSecond: number;
+  /** Undefined for a public connection while there are several (frames are counted per kind). */
+  readonly framesPerSecond: number | undefined;
   /** Messages the connection may still send right now within Upbit's windows. */
   readonly headroom: number | undefined;
 }
@@ -55,7 +57,7 @@ export function screenLines(sample: DemoSample, { finished = false }: { readonly
       c.flush,
       formatCount(c.messagesSent),
       formatCount(c.changesAbsorbed),
-      formatCount(c.framesPerSecond),
+      c.framesPerSecond === undefined ? '–' : formatCount(c.framesPerSecond),
       c.headroom === undefined ? '–' : String(c.headroom),
     ]),
     ['left', 'left', 'left'],
@@ -75,7 +77,7 @@ export function screenLines(sample: DemoSample, { finished = false }: { readonly
 export function statusLine(sample: DemoSample): string {
   const connections = sample.connections.map(
     (c) =>
-      `${c.kind} ${c.link}/${c.flush} sent ${c.messagesSent} absorbed ${c.changesAbsorbed} frames/s ${Math.round(c.framesPerSecond)} headroom ${c.headroom ?? '–'}`,
+      `${c.kind} ${c.link}/${c.flush} sent ${c.messagesSent} absorbed ${c.changesAbsorbed} frames/s ${c.framesPerSecond === undefined ? '–' : Math.round(c.framesPerSecond)} headroom ${c.headroom ?? '–'}`,
   );
   return [
     `[${seconds(sample.elapsedMs).padStart(6)}] components ${sample.components.active}/${sample.components.total}`,

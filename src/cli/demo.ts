@@ -4,9 +4,9 @@
  * the seed's comparison — naive sending vs the pending flush — measured in this run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createOrchestrator, type Orchestrator } from '../orchestrator.js';
+import { createOrchestrator, type ConnectionReport, type Orchestrator } from '../orchestrator.js';
 import type { Credentials } from '../options.js';
-import { CONNECTION_KINDS, type ConnectionKind } from '../protocol/upbit/types.js';
+import type { ConnectionId, ConnectionKind } from '../protocol/upbit/types.js';
 import { startExchange } from '../sim/index.js';
 import { COMMON_OPTIONS, credentialsFromEnv, integerListOption, integerOption, isUsageError, parseCommandArgs, secondsOption } from './args.js';
 import { type Comparison, DEFAULT_COMPARISON, MAX_COMPARISON_REQUESTS, startComparison } from './comparison.js';
@@ -244,15 +244,18 @@ class Sampler {
     const seconds = this.#previous ? (now - this.#previous.at) / 1000 : 0;
     const perSecond = (kind: ConnectionKind): number =>
       this.#previous && seconds > 0 ? (counts.frames[kind] - this.#previous.frames[kind]) / seconds : 0;
-    const connections = CONNECTION_KINDS.map((kind) => {
-      const c = stats.connections[kind];
+    // Frames are counted per kind: a public row shows them only while it is the one public connection.
+    const entries = Object.entries(stats.connections) as [ConnectionId, ConnectionReport][];
+    const publicCount = entries.filter(([id]) => id !== 'private').length;
+    const connections = entries.map(([id, c]) => {
+      const kind: ConnectionKind = id === 'private' ? 'private' : 'public';
       return {
-        kind,
+        kind: id,
         link: c.link,
         flush: c.flush,
         messagesSent: c.messagesSent,
         changesAbsorbed: c.changesAbsorbed,
-        framesPerSecond: perSecond(kind),
+        framesPerSecond: kind === 'private' || publicCount === 1 ? perSecond(kind) : undefined,
         headroom: c.headroom,
       };
     });

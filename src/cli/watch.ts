@@ -167,7 +167,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         if (error.code === 'ERR_AUTH') end(EXIT.failure);
       });
       upbit.on('reconnecting', (kind, attempt) => {
-        const cause = upbit.stats().connections[kind].lastError ?? 'closed';
+        const cause = upbit.stats().connections[kind]?.lastError ?? 'closed';
         lastError = `the ${kind} connection failed (${cause})`;
         io.stderr.write(`upstate watch: ${lastError}, retrying (attempt ${attempt})\n`);
       });

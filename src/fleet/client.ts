@@ -107,7 +107,8 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
     private: { frames: 0, undecodable: 0 },
   };
   readonly #control: ControlSubjects;
-  readonly #registry = new Registry();
+  /** One shard per kind: the gateway's own registry splits the fleet's demand over connections. */
+  readonly #registry = new Registry({ codesPerConnection: Number.MAX_SAFE_INTEGER, publicConnections: 1 });
   readonly #router: Router;
   readonly #sides: Record<ConnectionKind, Side> = { public: newSide('public'), private: newSide('private') };
   readonly #subjects = new Map<string, NatsSubscription>();
@@ -155,7 +156,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
     };
     this.#cacheTypes = new Set(cacheTypes);
     this.#router = new Router({ cacheTypes, onError: (error) => this.#report(error) });
-    this.#offRegistry = this.#registry.onChange((kind) => this.#onDemandChange(kind));
+    this.#offRegistry = this.#registry.onChange((connection) => this.#onDemandChange(connection === 'private' ? 'private' : 'public'));
     this.#renew = setInterval(() => this.#renewAll(), renewMs);
     this.#connecting = this.#connect(natsConfig);
   }

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import { randomUUID } from 'node:crypto';
-import { fromPromise, type ActorRefFrom, type Subscription as ActorSubscription } from 'xstate';
+import { fromCallback, fromPromise, type ActorRefFrom, type Subscription as ActorSubscription } from 'xstate';
 import {
   backoffDelay,
   connectionMachine,
@@ -9,19 +9,20 @@ import {
   linkStateOf,
   type ConnectionMachine,
   type ConnectionSnapshot,
+  type LinkInput,
   type LinkState,
 } from '../../machines/connection.machine.js';
-import { flushMachine, flushStateOf, isFlushRefused, isFlushSettled, ZERO_FLUSH_STATS, type FlushState, type SendInput, type SendResult } from '../../machines/flush.machine.js';
+import { flushMachine, flushStateOf, isFlushRefused, isFlushSettled, ZERO_FLUSH_STATS, type AcquireInput, type FlushState, type SendInput, type SendResult } from '../../machines/flush.machine.js';
 import { OptionError, UpbitError, UpstateError } from '../errors.js';
 import type { ConnectionReport, OrchestratorEvents } from '../events.js';
 import type { ResolvedOptions } from '../options.js';
 import { encodeRequest } from '../protocol/upbit/encode.js';
 import { createToken } from '../protocol/upbit/jwt.js';
-import type { ConnectionKind, TypeField, UpbitMessage } from '../protocol/upbit/types.js';
+import type { ConnectionId, ConnectionKind, TypeField, UpbitMessage } from '../protocol/upbit/types.js';
 import type { RateGate } from '../rate/gate.js';
 import { SlidingWindowGate, upbitMessageGate } from '../rate/index.js';
 import { type DesiredState, EMPTY_FINGERPRINT, planRequest, type Registry } from '../registry/index.js';
-import { Link, openLinkActor, watchLinkActor, type LinkEndpoint, type UpbitErrorFrame } from '../transport/index.js';
+import { Link, watchLink, type LinkEndpoint, type LinkWatchCommand, type UpbitErrorFrame } from '../transport/index.js';
 
 /** Emits one of the orchestrator's events; never throws. */
 export type Emit = <E extends keyof OrchestratorEvents>(
@@ -31,11 +32,11 @@ export type Emit = <E extends keyof OrchestratorEvents>(
 
 export interface PortOptions {
   readonly kind: ConnectionKind;
+  /** Which socket of the pool this port is (`'public'`, `'public-2'`, …, `'private'`). @default kind */
+  readonly connection?: ConnectionId;
   readonly options: ResolvedOptions;
   /** Read at send time, never earlier. */
   readonly registry: Registry;
-  /** The gate every connection attempt of the process passes. */
-  readonly connectGate: RateGate;
   /** Receives every data frame, straight from the socket. */
   readonly onMessage: (message: UpbitMessage) => void;
   readonly emit: Emit;
@@ -56,6 +57,7 @@ export type Settlement = 'settled' | 'pending' | UpstateError;
  */
 export class Port {
   readonly kind: ConnectionKind;
+  readonly connection: ConnectionId;
   readonly link: Link;
   readonly #gate: RateGate;
   readonly #ownsGate: boolean;
@@ -70,51 +72,38 @@ export class Port {
 
   constructor(deps: PortOptions) {
     const { kind, options } = deps;
+    const connection = deps.connection ?? kind;
     this.kind = kind;
+    this.connection = connection;
     this.#deps = deps;
     this.link = new Link({ onMessage: deps.onMessage });
     this.link.on('error', (error) => {
-      if (error.code === 'ERR_DECODE') options.logger.warn({ kind, reason: error.message }, 'upstate: dropped an undecodable frame');
-      deps.report(error.code === 'ERR_DECODE' ? new UpstateError('ERR_DECODE', `${error.message} (on the ${kind} link)`) : error);
+      if (error.code === 'ERR_DECODE') options.logger.warn({ connection, reason: error.message }, 'upstate: dropped an undecodable frame');
+      deps.report(error.code === 'ERR_DECODE' ? new UpstateError('ERR_DECODE', `${error.message} (on the ${connection} link)`) : error);
     });
     this.#ownsGate = options.messageGate === undefined;
     this.#gate =
       options.messageGate === undefined
         ? upbitMessageGate({ perSecond: options.limits.messagesPerSecond, perMinute: options.limits.messagesPerMinute })
-        : customGate(options.messageGate, kind);
+        : customGate(options.messageGate, kind, connection);
   }
 
-  /** The connection chart with this port's I/O. */
-  logic() {
-    const { options, connectGate } = this.#deps;
-    return connectionMachine.provide({
-      actors: {
-        acquireConnectToken: fromPromise(({ signal }) => connectGate.acquire(signal)),
-        openLink: openLinkActor(this.link, () => this.#endpoint()),
-        watchLink: watchLinkActor(this.link, { onUpbitError: (frame) => this.#onUpbitError(frame) }),
-        flush: flushMachine.provide({
-          actors: {
-            acquireSendToken: fromPromise(({ signal }) => this.#acquire(signal)),
-            sendDesired: fromPromise<SendResult, SendInput>(({ input, signal }) => this.#send(input, signal)),
-          },
-          delays: { debounce: options.debounceMs },
-        }),
-      },
-      delays: {
-        reconnectBackoff: ({ context }) => backoffDelay(context.attempt, context.penaltyMs, options.backoff, options.random),
-        heartbeatInterval: options.heartbeat.intervalMs,
-        heartbeatTimeout: options.heartbeat.timeoutMs,
-        stablePeriod: options.backoff.stableMs,
-        linger: options.lingerMs,
-      },
-    });
+  /** Opens the link (a fresh JWT for the private one); the chart's `openLink`. */
+  async open(signal: AbortSignal): Promise<void> {
+    const { url, headers } = this.#endpoint();
+    await this.link.open(url, headers, signal);
+  }
+
+  /** Relays the open link's control events; the chart's `watchLink`. Returns the cleanup. */
+  watch(sendBack: Parameters<typeof watchLink>[2], receive: Parameters<typeof watchLink>[3]): () => void {
+    return watchLink(this.link, { onUpbitError: (frame) => this.#onUpbitError(frame) }, sendBack, receive);
   }
 
   /** Follows the running connection actor: its state changes become the orchestrator's events. */
   observe(ref: ActorRefFrom<ConnectionMachine>): void {
     this.#ref = ref;
     const { emit } = this.#deps;
-    const { kind } = this;
+    const kind = this.connection;
     let link: LinkState = 'dormant';
     let flush: FlushState = 'idle';
     let open = false;
@@ -137,7 +126,7 @@ export class Port {
           emit('reconnecting', kind, connection.context.attempt);
         }
         if (nextLink === 'authFailed' && previous !== 'authFailed') {
-          this.#deps.report(new UpstateError('ERR_AUTH', `The ${kind} endpoint refused the credentials (${connection.context.lastError ?? 'unknown'})`));
+          this.#deps.report(new UpstateError('ERR_AUTH', `The ${this.kind} endpoint refused the credentials (${connection.context.lastError ?? 'unknown'})`));
         }
         emit('state', kind, nextLink, nextFlush);
       }
@@ -211,7 +200,7 @@ export class Port {
   }
 
   /** Waits on the message gate; a gate that fails (not a cancelled wait) is reported, then retried by the flush. */
-  async #acquire(signal: AbortSignal): Promise<void> {
+  async acquire(signal: AbortSignal): Promise<void> {
     try {
       await this.#gate.acquire(signal);
     } catch (error) {
@@ -219,7 +208,7 @@ export class Port {
         this.#deps.report(
           error instanceof UpstateError
             ? error
-            : new UpstateError('ERR_GATE', `The ${this.kind} message gate failed: ${String(error)}`, { cause: error }),
+            : new UpstateError('ERR_GATE', `The ${this.connection} message gate failed: ${String(error)}`, { cause: error }),
         );
       }
       throw error;
@@ -231,8 +220,8 @@ export class Port {
    * server has read it. `signal` aborts when the flush leaves `sending` (the link dropped, or the
    * request was refused): what the write did then no longer counts.
    */
-  async #send(input: SendInput, signal: AbortSignal): Promise<SendResult> {
-    const desired = this.#deps.registry.snapshot(this.kind);
+  async send(input: SendInput, signal: AbortSignal): Promise<SendResult> {
+    const desired = this.#deps.registry.snapshot(this.connection);
     // Upbit refuses an empty request and has no unsubscribe: an empty state is left to the linger.
     if (desired.fingerprint === EMPTY_FINGERPRINT) return { fingerprint: input.server, sent: false };
     // What the server holds, as far as the chart knows: the entries last sent, if that is what it holds.
@@ -252,7 +241,7 @@ export class Port {
     await this.link.roundTrip();
     if (signal.aborted) throw new UpstateError('ERR_ABORTED', 'The link dropped, or the request was refused, during the send');
     this.#sent = desired;
-    this.#deps.options.logger.debug({ kind: this.kind, fields: fields.length, version: desired.version }, 'upstate: subscription sent');
+    this.#deps.options.logger.debug({ connection: this.connection, fields: fields.length, version: desired.version }, 'upstate: subscription sent');
     return { fingerprint: desired.fingerprint, sent: true };
   }
 }
@@ -268,11 +257,39 @@ function describeFields(fields: readonly TypeField[]): string {
     .join('; ');
 }
 
-/** The caller's gate for `kind`, checked: a factory that returns no gate is an option error. */
-function customGate(factory: (kind: ConnectionKind) => RateGate, kind: ConnectionKind): RateGate {
-  const gate = factory(kind);
+/** The caller's gate for `connection`, checked: a factory that returns no gate is an option error. */
+function customGate(factory: (kind: ConnectionKind, connection: ConnectionId) => RateGate, kind: ConnectionKind, connection: ConnectionId): RateGate {
+  const gate = factory(kind, connection);
   if (typeof gate !== 'object' || gate === null || typeof gate.acquire !== 'function') {
-    throw new OptionError('messageGate', gate, `a function returning a RateGate (with acquire()) for '${kind}'`);
+    throw new OptionError('messageGate', gate, `a function returning a RateGate (with acquire()) for '${connection}'`);
   }
   return gate;
+}
+
+/**
+ * The connection chart with the pool's I/O: ONE logic serves every connection, each actor finding
+ * its port by the connection id in its input, so a shard spawned later runs the same logic.
+ */
+export function connectionLogic(portOf: (connection: ConnectionId) => Port, options: ResolvedOptions, connectGate: RateGate) {
+  return connectionMachine.provide({
+    actors: {
+      acquireConnectToken: fromPromise<void, LinkInput>(({ signal }) => connectGate.acquire(signal)),
+      openLink: fromPromise<void, LinkInput>(({ input, signal }) => portOf(input.connection).open(signal)),
+      watchLink: fromCallback<LinkWatchCommand, LinkInput>(({ input, sendBack, receive }) => portOf(input.connection).watch(sendBack, receive)),
+      flush: flushMachine.provide({
+        actors: {
+          acquireSendToken: fromPromise<void, AcquireInput>(({ input, signal }) => portOf(input.connection).acquire(signal)),
+          sendDesired: fromPromise<SendResult, SendInput>(({ input, signal }) => portOf(input.connection).send(input, signal)),
+        },
+        delays: { debounce: options.debounceMs },
+      }),
+    },
+    delays: {
+      reconnectBackoff: ({ context }) => backoffDelay(context.attempt, context.penaltyMs, options.backoff, options.random),
+      heartbeatInterval: options.heartbeat.intervalMs,
+      heartbeatTimeout: options.heartbeat.timeoutMs,
+      stablePeriod: options.backoff.stableMs,
+      linger: options.lingerMs,
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { DATA_TYPES, type ConnectionKind, type DataType, type OrderbookDepth } from '../protocol/upbit/types.js';
+import { DATA_TYPES, type ConnectionId, type ConnectionKind, type DataType, type OrderbookDepth } from '../protocol/upbit/types.js';
 
 /**
  * One stream the server should deliver: what goes on the wire for one (type, code, level),
@@ -21,6 +21,8 @@ export interface DesiredEntry {
 /** What one connection should be subscribed to, at one registry version. Frozen. */
 export interface DesiredState {
   readonly kind: ConnectionKind;
+  /** The connection that carries it: `'private'`, or the public shard (`'public'`, `'public-2'`, …). */
+  readonly connection: ConnectionId;
   /** Moves on every net change of `entries`, and only then. */
   readonly version: number;
   /** Content hash of `entries`: equal entries, equal fingerprint, whatever the history. */

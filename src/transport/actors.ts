@@ -61,8 +61,21 @@ export function openLinkActor<TInput = void>(link: Link, endpoint: () => LinkEnd
  * `TInput` only lets the logic match the input type a chart declares for it; the input is unused.
  */
 export function watchLinkActor<TInput = NonReducibleUnknown>(link: Link, options: WatchLinkOptions = {}) {
+  return fromCallback<LinkWatchCommand, TInput>(({ sendBack, receive }) => watchLink(link, options, sendBack, receive));
+}
+
+/**
+ * The body of {@link watchLinkActor}, for a callback actor that picks its link at start (one
+ * logic serving several sockets). Returns the cleanup the actor runs when stopped.
+ */
+export function watchLink(
+  link: Link,
+  options: WatchLinkOptions,
+  sendBack: (event: LinkWatchEvent) => void,
+  receive: (listener: (event: LinkWatchCommand) => void) => void,
+): () => void {
   const { onUpbitError } = options;
-  return fromCallback<LinkWatchCommand, TInput>(({ sendBack, receive }) => {
+  {
     let closedReported = false;
     let probing = false;
 
@@ -119,5 +132,5 @@ export function watchLinkActor<TInput = NonReducibleUnknown>(link: Link, options
       stopProbing();
       void link.close();
     };
-  });
+  }
 }

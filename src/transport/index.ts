@@ -3,6 +3,7 @@ export { Link, type ControlFrame, type LinkCloseInfo, type LinkEvents, type Link
 export {
   openLinkActor,
   watchLinkActor,
+  watchLink,
   type LinkEndpoint,
   type LinkWatchCommand,
   type LinkWatchEvent,

@@ -578,9 +578,10 @@ function startedChildren(step: PureStep): Started[] {
   const children = step.snapshot.children as Record<string, unknown>;
   return step.actions
     .filter((action) => action.type === 'xstate.spawnChild')
-    .map(({ params }) => params as { id: string; input?: unknown; actorRef?: unknown })
-    .filter(({ id, actorRef }) => children[id] === actorRef)
-    .map(({ id, input }) => ({ id, input }));
+    .map(({ params }) => params as { input?: unknown; actorRef?: { id: string } })
+    // The resolved id is the actor's: a spawn's `params.id` may be a function of the event.
+    .filter(({ actorRef }) => actorRef !== undefined && children[actorRef.id] === actorRef)
+    .map(({ actorRef, input }) => ({ id: actorRef!.id, input }));
 }
 
 /** Lets settled stub promises reach the actor: the promise actor reports back on a later microtask. */

@@ -63,7 +63,8 @@ describe('events', () => {
 
   it("reports an Upbit error frame on 'error' as an UpbitError (ERR_UPBIT)", async () => {
     const exchange = await startTestExchange();
-    const upbit = orchestratorFor(exchange);
+    // One connection takes every code (the pool would split them into requests the exchange accepts).
+    const upbit = orchestratorFor(exchange, { pool: { codesPerConnection: 5_000 } });
     const errors: UpstateError[] = [];
     upbit.on('error', (error) => errors.push(error));
     // More codes in one request than the exchange accepts (4 096): it answers INVALID_PARAM.

@@ -57,7 +57,7 @@ describe('Registry (properties)', () => {
         const live = new Map<string, readonly NormalizedSpec[]>();
         const heard = { public: 0, private: 0 };
         registry.onChange((kind, fingerprint, version) => {
-          heard[kind]++;
+          heard[kind as keyof typeof heard]++;
           expect(fingerprint).toBe(registry.fingerprint(kind));
           expect(version).toBe(registry.version(kind));
         });

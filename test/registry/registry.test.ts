@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EMPTY_FINGERPRINT, normalizeSpec, Registry, type NormalizedSpec, type Spec } from '../../src/registry/index.js';
-import type { ConnectionKind } from '../../src/protocol/upbit/types.js';
+import type { ConnectionId, ConnectionKind } from '../../src/protocol/upbit/types.js';
 
 const spec = (input: Spec): NormalizedSpec => normalizeSpec(input);
 const ticker = (...codes: string[]) => spec({ type: 'ticker', codes });
 
 /** Every change notification a registry makes. */
 function recordChanges(registry: Registry) {
-  const changes: { kind: ConnectionKind; fingerprint: number; version: number }[] = [];
+  const changes: { kind: ConnectionId; fingerprint: number; version: number }[] = [];
   registry.onChange((kind, fingerprint, version) => changes.push({ kind, fingerprint, version }));
   return changes;
 }
@@ -25,9 +25,10 @@ describe('Registry', () => {
     for (const kind of ['public', 'private'] as const) {
       expect(registry.version(kind)).toBe(0);
       expect(registry.fingerprint(kind)).toBe(EMPTY_FINGERPRINT);
-      expect(registry.snapshot(kind)).toEqual({ kind, version: 0, fingerprint: EMPTY_FINGERPRINT, entries: [] });
+      expect(registry.snapshot(kind)).toEqual({ kind, connection: kind, version: 0, fingerprint: EMPTY_FINGERPRINT, entries: [] });
     }
     expect(registry.size).toBe(0);
+    expect(registry.connections()).toEqual(['private', 'public']);
   });
 
   it('merges the specs of every owner', () => {

@@ -7,6 +7,7 @@ import { createActor, fromPromise } from 'xstate';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   type CandleMessage,
+  type ConnectionId,
   type ConnectionKind,
   createOrchestrator,
   type MessageOf,
@@ -86,8 +87,8 @@ describe('stream', () => {
 
 describe('events', () => {
   it('types each event’s arguments', () => {
-    upbit.on('reconnecting', (kind, attempt) => {
-      expectTypeOf(kind).toEqualTypeOf<ConnectionKind>();
+    upbit.on('reconnecting', (connection, attempt) => {
+      expectTypeOf(connection).toEqualTypeOf<ConnectionId>();
       expectTypeOf(attempt).toEqualTypeOf<number>();
     });
     upbit.on('error', (error) => expectTypeOf(error).toEqualTypeOf<UpstateError>());

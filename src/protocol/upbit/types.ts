@@ -45,6 +45,15 @@ export const MARKET_CODE = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;
 export const CONNECTION_KINDS = ['public', 'private'] as const;
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
+/**
+ * One socket of the orchestrator: `'private'`, or a shard of the public desired state: `'public'`
+ * (the first), then `'public-2'`, `'public-3'`, … as the pool grows.
+ */
+export type ConnectionId = ConnectionKind | PublicShardId;
+/** A public connection after the first. */
+export type PublicShardId = `public-${number}`;
+
+
 export const ERROR_NAMES = [
   'INVALID_AUTH',
   'WRONG_FORMAT',
