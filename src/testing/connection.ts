@@ -56,25 +56,25 @@ export function connectionProperties(): Property[] {
     {
       name: 'connection: backoff never shorter than a 429/418 penalty',
       check: (trace) => {
+        // From each penalised refusal to the next attempt, the longest timer that fired must cover the penalty.
         let applied = false;
+        let penalty = 0;
+        let waited = 0;
         for (const step of trace.steps) {
-          const refusal = step.event.type.startsWith(ERROR) && step.effects.some((effect) => is(effect, 'actor.error', 'openLink'));
-          const penalty = refusal ? penaltyOf(step.event['error'] as LinkFailure) : 0;
-          if (penalty === 0) continue;
-          // The next attempt must come through a timer at least as long as the penalty.
-          let waited = 0;
-          for (const later of trace.steps.filter((s) => s.index > step.index)) {
-            for (const effect of later.effects) {
-              if (effect.kind === 'timer.fired') waited = Math.max(waited, Number(effect.detail['ms']));
-              if (is(effect, 'actor.start', 'acquireConnectToken') || is(effect, 'actor.start', 'openLink')) {
-                applied = true;
-                if (waited < penalty) {
-                  return { applied, violation: { step: later.index, message: `attempted again after waiting ${waited} ms of a ${penalty} ms penalty` } };
-                }
-                break;
+          for (const effect of step.effects) {
+            if (effect.kind === 'timer.fired') waited = Math.max(waited, Number(effect.detail['ms']));
+            const attempt = is(effect, 'actor.start', 'acquireConnectToken') || is(effect, 'actor.start', 'openLink');
+            if (attempt && penalty > 0) {
+              applied = true;
+              if (waited < penalty) {
+                return { applied, violation: { step: step.index, message: `attempted again after waiting ${waited} ms of a ${penalty} ms penalty` } };
               }
+              penalty = 0;
             }
-            if (later.effects.some((effect) => is(effect, 'actor.start', 'acquireConnectToken') || is(effect, 'actor.start', 'openLink'))) break;
+            if (is(effect, 'actor.error', 'openLink')) {
+              penalty = penaltyOf(effect.detail['error'] as LinkFailure);
+              waited = 0;
+            }
           }
         }
         return { applied };

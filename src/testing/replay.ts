@@ -363,8 +363,9 @@ export async function replay(model: PathModel, path: MachinePath, options: Repla
       if (event.type.startsWith(AFTER)) {
         const at = fireTimes[i] as number;
         if (clock.now() > at) fail(current, 'the clock passed a timer the path fires later');
+        const name = delaysByEvent(machine).get(event.type) ?? '';
+        world.record('timer.fired', { name, ms: realDelays.get(name) });
         clock.set(at);
-        world.record('timer.fired', { name: delaysByEvent(machine).get(event.type), ms: realDelays.get(delaysByEvent(machine).get(event.type) ?? '') });
       } else if (event.type.startsWith(DONE) || event.type.startsWith(ERROR)) {
         const isDone = event.type.startsWith(DONE);
         const id = event.type.slice((isDone ? DONE : ERROR).length);

@@ -13,23 +13,25 @@ import {
 import { NOTHING } from '../../machines/flush.machine.js';
 import {
   actorEvents,
-  assertAlong,
-  expectEveryTransitionTaken,
-  replayGroupedByEnd,
-  describePath,
+  checkPaths,
+  checkTraces,
+  connectionProperties,
+  coverage,
   edgePaths,
   entered,
-  lastIndexWhere,
   left,
   pathFromEvents,
-  replayCache,
+  replay,
   shortestPaths,
+  stepProperty,
   timerEvent,
-  type GraphModel,
-  type MachinePath,
   type ModelEvent,
+  type PathModel,
   type PathStep,
-} from './harness.js';
+  type Property,
+  type Report,
+  type Trace,
+} from '../../src/testing/index.js';
 
 const GATE_CLOSED = { reason: 'gate closed' };
 const RETRY_AFTER_MS = 2_000;
@@ -44,7 +46,7 @@ const REFUSALS: readonly LinkFailure[] = [
 const contextOf = (snapshot: AnyMachineSnapshot) => snapshot.context as ConnectionContext;
 
 /** The connection with its flush child opaque (a stub that records what it is told). */
-const model: GraphModel = {
+const model: PathModel = {
   machine: connectionMachine,
   input: { kind: 'public', empty: NOTHING },
   events: (snapshot) => [
@@ -59,7 +61,6 @@ const model: GraphModel = {
     acquireConnectToken: () => ({ done: [undefined], error: [GATE_CLOSED] }),
     openLink: () => ({ done: [undefined], error: REFUSALS }),
   },
-  callbacks: ['flush', 'watchLink'],
   serialize: (snapshot) => {
     const { desired, attempt, penaltyMs } = contextOf(snapshot);
     return JSON.stringify([snapshot.value, desired, attempt, penaltyMs]);
@@ -68,22 +69,47 @@ const model: GraphModel = {
 
 const shortest = shortestPaths(model);
 const throughEdges = edgePaths(model);
-const replayPath = replayCache(model);
+const REPLAY_TIMEOUT = 180_000;
 
-const generated = [...shortest, ...throughEdges].map((path) => [model, path] as const);
+/** Every generated path replayed once against the machine with the kit's stand-in actors. */
+let replayed: Promise<Report> | undefined;
+function replayAll(): Promise<Report> {
+  replayed ??= checkPaths({ model, paths: [...shortest, ...throughEdges], requireFullCoverage: false });
+  return replayed;
+}
+
+async function holdsAlongEveryPath(property: Property): Promise<void> {
+  checkTraces(model, (await replayAll()).traces, { properties: [property], requireFullCoverage: false });
+}
+
+type StepTest = (step: PathStep, steps: readonly PathStep[]) => boolean;
+
+/** Fails unless `holds` is true at every step of every replayed path where `applies` is, and `applies` was true somewhere. */
+function assertAlong(applies: StepTest, holds: StepTest): Promise<void> {
+  return holdsAlongEveryPath(
+    stepProperty(expect.getState().currentTestName ?? 'property', (step, trace) =>
+      applies(step, trace.steps) ? holds(step, trace.steps) || 'broken' : undefined,
+    ),
+  );
+}
+
+/** The index of the last element of `items` that satisfies `test`, or -1. */
+function lastIndexWhere<T>(items: readonly T[], test: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i] as T)) return i;
+  return -1;
+}
+
+/** The snapshots a trace went through, the initial one first. */
+const snapshotsOf = (trace: Trace) => [trace.initial, ...trace.steps.map((step) => step.after)];
 
 const failureOf = (event: ModelEvent) => event['error'] as LinkFailure;
 const changed = (fingerprint: number): ModelEvent => ({ type: 'registry.changed', fingerprint });
 /** Whether `event` is a refusal that imposes a least wait (a 429 or a 418). */
 const imposesPenalty = (event: ModelEvent) => event.type === OPENLINK_ERROR && [429, 418].includes(failureOf(event).status ?? 0);
 
-/** The events `step` sent to the child `to`. */
+/** The events the child `to` (a stand-in of the kit) received during `step`. */
 function sentTo(step: PathStep, to: string): EventObject[] {
-  return step.actions
-    .filter((action) => action.type === 'xstate.sendTo')
-    .map((action) => action.params as { targetId?: string; event: EventObject })
-    .filter((params) => params.targetId === to)
-    .map((params) => params.event);
+  return step.effects.filter((effect) => effect.kind === 'received' && effect.detail['to'] === to).map((effect) => effect.detail['event'] as EventObject);
 }
 
 const OPENLINK_ERROR = actorEvents(connectionMachine, 'openLink').error;
@@ -101,28 +127,31 @@ describe('connection machine: generated paths', () => {
     expect(throughEdges).toHaveLength(873);
   });
 
-  describe('replays the shortest path to every reachable state', () => {
-    for (const path of shortest) {
-      it(describePath(path), async () => {
-        await replayPath(path);
-      });
-    }
-  });
+  it(
+    'replays every path against the machine and takes every transition of the definition',
+    async () => {
+      const report = await replayAll();
+      expect(report.replayed).toBe(shortest.length + throughEdges.length);
+      const { summary, uncovered, total } = coverage(connectionMachine, report.traces.flatMap((trace) => [...trace.taken]));
+      console.log(summary);
+      expect(total).toBeGreaterThan(0);
+      expect(uncovered, summary).toEqual([]);
+    },
+    REPLAY_TIMEOUT,
+  );
+});
 
-  replayGroupedByEnd('replays a path through every edge', throughEdges, (path) => JSON.stringify(path.state.value), replayPath);
-
-  it('takes every transition of the definition', async () => {
-    const traces = [];
-    for (const [, path] of generated) traces.push(await replayPath(path));
-    expectEveryTransitionTaken(connectionMachine, traces);
-  });
+describe('connection machine: the shipped properties hold along every generated path', () => {
+  for (const property of connectionProperties()) {
+    it(property.name, () => holdsAlongEveryPath(property), REPLAY_TIMEOUT);
+  }
 });
 
 describe('connection machine: along every generated path', () => {
   const always = () => true;
 
   it('keeps the attempt count within 0..MAX_ATTEMPT', () => {
-    assertAlong(generated, always, ({ after }) => contextOf(after).attempt >= 0 && contextOf(after).attempt <= MAX_ATTEMPT);
+    return assertAlong(always, ({ after }) => contextOf(after).attempt >= 0 && contextOf(after).attempt <= MAX_ATTEMPT);
   });
 
   it('reaches the attempt cap', () => {
@@ -130,16 +159,14 @@ describe('connection machine: along every generated path', () => {
   });
 
   it('lowers the attempt count only after a stable period', () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       ({ before, after }) => contextOf(after).attempt < contextOf(before).attempt,
       ({ event, after }) => event.type === STABLE && contextOf(after).attempt === 0,
     );
   });
 
   it("imposes a 429's or 418's Retry-After, or the status's fallback, as the least wait", () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       ({ event }) => event.type === OPENLINK_ERROR && [429, 418].includes(failureOf(event).status ?? 0),
       ({ event, after }) => {
         const { status, retryAfterMs } = failureOf(event);
@@ -149,16 +176,14 @@ describe('connection machine: along every generated path', () => {
   });
 
   it('clears the penalty and the last error on open', () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       (step) => entered(step, 'open'),
       ({ after }) => contextOf(after).penaltyMs === 0 && contextOf(after).lastError === undefined,
     );
   });
 
   it('routes each refusal: 429 and network errors to backoff, 418 to blocked, 401 to authFailed', () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       ({ event, after }) => event.type === OPENLINK_ERROR && contextOf(after).desired !== NOTHING,
       ({ event, after }) => {
         const { status } = failureOf(event);
@@ -168,7 +193,7 @@ describe('connection machine: along every generated path', () => {
   });
 
   it('tells the flush link.up on every open and link.down on every close, and nothing else about the link', () => {
-    assertAlong(generated, always, (step) => {
+    return assertAlong(always, (step) => {
       const told = sentTo(step, 'flush').filter((event) => event.type.startsWith('link.'));
       const expected = [...(left(step, 'open') ? ['link.down'] : []), ...(entered(step, 'open') ? ['link.up'] : [])];
       return isDeepStrictEqual(
@@ -179,25 +204,24 @@ describe('connection machine: along every generated path', () => {
   });
 
   it('forwards every change to the flush, whatever state the connection is in', () => {
-    assertAlong(generated, always, (step) => {
+    return assertAlong(always, (step) => {
       const changes = sentTo(step, 'flush').filter((event) => event.type === 'registry.changed');
       return isDeepStrictEqual(changes, step.event.type === 'registry.changed' ? [step.event] : []);
     });
   });
 
   it('probes the link when the heartbeat interval has passed, and only then', () => {
-    assertAlong(generated, always, (step) =>
+    return assertAlong(always, (step) =>
       isDeepStrictEqual(sentTo(step, 'link'), entered(step, 'open.heartbeat.probing') ? [{ type: 'link.probe' }] : []),
     );
   });
 
   it('connects only when something is wanted', () => {
-    assertAlong(generated, (step) => entered(step, 'connecting'), ({ after }) => contextOf(after).desired !== NOTHING);
+    return assertAlong((step) => entered(step, 'connecting'), ({ after }) => contextOf(after).desired !== NOTHING);
   });
 
   it('leaves authFailed only on connection.retry or when nothing is wanted any more (no hot loop)', () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       (step) => left(step, 'authFailed'),
       ({ event, after }) =>
         (event.type === 'connection.retry' && after.matches('connecting')) ||
@@ -206,8 +230,7 @@ describe('connection machine: along every generated path', () => {
   });
 
   it('attempts no connection before the wait a 429 or 418 imposed is over, whatever the demand did meanwhile', () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       (step, steps) => entered(step, 'connecting') && steps.slice(0, step.index).some(({ event }) => imposesPenalty(event)),
       (step, steps) => {
         const upToNow = steps.slice(0, step.index);
@@ -219,27 +242,25 @@ describe('connection machine: along every generated path', () => {
   });
 
   it('stays in backoff while a penalty is pending, whatever the demand does', () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       ({ event, before }) => before.matches('backoff') && contextOf(before).penaltyMs > 0 && event.type === 'registry.changed',
       ({ after }) => after.matches('backoff'),
     );
   });
 
   it('leaves backoff before its delay only for dormant, when nothing is wanted and no penalty is pending', () => {
-    assertAlong(
-      generated,
+    return assertAlong(
       (step) => left(step, 'backoff') && step.event.type !== BACKED_OFF,
       ({ after }) => after.matches('dormant') && contextOf(after).desired === NOTHING && contextOf(after).penaltyMs === 0,
     );
   });
 
   it('leaves blocked only when the block has been waited out', () => {
-    assertAlong(generated, (step) => left(step, 'blocked'), ({ event }) => event.type === UNBLOCKED);
+    return assertAlong((step) => left(step, 'blocked'), ({ event }) => event.type === UNBLOCKED);
   });
 
   it('counts a reconnect for every open after the first', () => {
-    assertAlong(generated, always, ({ after }) => {
+    return assertAlong(always, ({ after }) => {
       const { opened, reconnects } = contextOf(after).stats;
       return reconnects === Math.max(0, opened - 1);
     });
@@ -259,7 +280,7 @@ describe('connection machine: fixed defects, on the paths that found them', () =
 
   it('demand that goes and comes back during a 429 backoff waits out the penalty before reconnecting', async () => {
     const path = pathFromEvents(model, [...refusedWithRetryAfter, changed(NOTHING), changed(1), { type: BACKED_OFF }]);
-    const { snapshots } = await replayPath(path);
+    const snapshots = snapshotsOf(await replay(model, path));
     expect(snapshots.map((snapshot) => snapshot.value)).toEqual([
       'dormant',
       { connecting: 'awaitingToken' },
@@ -274,7 +295,7 @@ describe('connection machine: fixed defects, on the paths that found them', () =
 
   it('demand that goes during a 429 backoff still waits out the penalty, then rests', async () => {
     const path = pathFromEvents(model, [...refusedWithRetryAfter, changed(NOTHING), { type: BACKED_OFF }]);
-    const { snapshots } = await replayPath(path);
+    const snapshots = snapshotsOf(await replay(model, path));
     expect(snapshots.slice(3).map((snapshot) => snapshot.value)).toEqual(['backoff', 'backoff', 'dormant']);
   });
 });
