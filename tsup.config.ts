@@ -6,6 +6,7 @@ export default defineConfig([
       index: 'src/index.ts',
       machines: 'machines/index.ts',
       sim: 'src/sim/index.ts',
+      testing: 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

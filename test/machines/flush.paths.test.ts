@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
-import { flushMachine, NOTHING, type FlushContext } from '../../machines/flush.machine.js';
+import { flushMachine, NOTHING, type FlushContext, type SendInput, type SendResult } from '../../machines/flush.machine.js';
 import {
   actorEvents,
   checkPaths,
@@ -9,6 +9,11 @@ import {
   edgePaths,
   entered,
   flushProperties,
+  flushWorld,
+  PathCheckError,
+  type FlushWorld,
+  type PathClock,
+  type PromiseActorArgs,
   pathFromEvents,
   replay,
   shortestPaths,
@@ -318,4 +323,101 @@ describe('flush machine: fixed defects, on the paths that found them', () => {
     expect(contextOf(during)).toMatchObject({ dirty: true, desired: NOTHING });
     expect(contextOf(during).stats).toMatchObject({ changes: 2, changesAbsorbed: 0, flushesStarted: 1 });
   });
+});
+
+/**
+ * The kit as an embedder uses it: a rate gate and a writer of one's own provided into the flush,
+ * the generated paths replayed against them, the shipped properties checked in one call.
+ */
+describe('flush machine: a provision of one’s own, checked by upstate/testing', () => {
+  /** One grant per `intervalMs` on the replay's clock, first come first served. */
+  function intervalGate(clock: PathClock, intervalMs: number, { honourAbort = true } = {}) {
+    let next = 0;
+    return async (signal: AbortSignal): Promise<void> => {
+      const wait = Math.max(0, next - clock.now());
+      next = Math.max(next, clock.now()) + intervalMs;
+      if (wait > 0) await clock.sleep(wait, honourAbort ? signal : undefined);
+    };
+  }
+
+  /** Writes the desired state after `latencyMs`, unless its send was called off meanwhile. */
+  function writer(world: FlushWorld, latencyMs: number, { honourAbort = true } = {}) {
+    return async ({ signal }: PromiseActorArgs<SendInput>): Promise<SendResult> => {
+      const fingerprint = world.desired();
+      await world.clock.sleep(latencyMs, honourAbort ? signal : undefined);
+      world.write(fingerprint);
+      return { fingerprint, sent: true };
+    };
+  }
+
+  // The generated paths never ask twice for a token within one gate interval and then give the
+  // second wait up (a simple path cannot, and delayed steps are far apart): this one does.
+  const twoWaits = pathFromEvents(shortestModel, [changed(1), LINK_UP, DEBOUNCE_ENDS, LINK_DOWN, LINK_UP, LINK_DOWN]);
+  const paths = [...shortest, ...throughEdges, twoWaits];
+
+  it(
+    'passes a gate and a writer that honour the abort signal, taking every transition',
+    async () => {
+      const report = await checkPaths({
+        model: shortestModel,
+        paths,
+        provide: (world) => {
+          const flush = flushWorld(world);
+          const acquire = intervalGate(world.clock, 1_000);
+          return { actors: { acquireSendToken: ({ signal }) => acquire(signal), sendDesired: writer(flush, 50) } };
+        },
+        properties: flushProperties(),
+      });
+      console.log(report.coverage.summary);
+      expect(report.coverage.covered).toBe(report.coverage.total);
+      // A writer sends what was wanted when it started: paths where the stand-in reported another state are not this provision's.
+      expect(report.replayed).toBeGreaterThan(paths.length / 2);
+    },
+    REPLAY_TIMEOUT,
+  );
+
+  it(
+    'catches a gate that ignores the abort signal: it grants a wait the flush gave up, so one flush takes two tokens',
+    async () => {
+      const checked = checkPaths({
+        model: shortestModel,
+        paths,
+        provide: (world) => {
+          const acquire = intervalGate(world.clock, 1_000, { honourAbort: false });
+          return { actors: { acquireSendToken: ({ signal }) => acquire(signal), sendDesired: writer(flushWorld(world), 50) } };
+        },
+        properties: flushProperties(),
+      });
+      await expect(checked).rejects.toThrow(PathCheckError);
+      const message = await checked.then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      console.log(message);
+      expect(message).toContain('property broken: flush: never takes a token for a wait it gave up');
+      expect(message).toMatch(/✗\s+\d+\. /);
+      expect(message).not.toContain('never sends while the link is down');
+    },
+    REPLAY_TIMEOUT,
+  );
+
+  it(
+    'catches a writer that ignores the abort signal: it writes to a link that went down',
+    async () => {
+      const checked = checkPaths({
+        model: shortestModel,
+        paths,
+        provide: (world) => ({ actors: { sendDesired: writer(flushWorld(world), 50, { honourAbort: false }) } }),
+        properties: flushProperties(),
+      });
+      const message = await checked.then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      console.log(message);
+      expect(message).toContain('property broken: flush: never sends while the link is down');
+      expect(message).toContain('link.down');
+    },
+    REPLAY_TIMEOUT,
+  );
 });
