@@ -26,7 +26,9 @@ import {
   stepProperty,
   timerEvent,
   type ModelEvent,
+  type PathClock,
   type PathModel,
+  type PromiseActorArgs,
   type PathStep,
   type Property,
   type Report,
@@ -348,4 +350,70 @@ describe('connection machine: a 429 penalty on the real backoff delay', () => {
       }
     });
   }
+});
+
+/** Provisions of one's own, replayed along the generated paths by upstate/testing. */
+describe('connection machine: a provision of one’s own, checked by upstate/testing', () => {
+  const paths = [...shortest, ...throughEdges];
+  // Demand that goes during a handshake and comes back: the generated paths stop where the first
+  // handshake is abandoned, this one opens a socket again.
+  const OPENED = { type: actorEvents(connectionMachine, 'openLink').done };
+  const demandBounced = pathFromEvents(model, [changed(1), { type: TOKEN_GRANTED }, changed(NOTHING), changed(1), { type: TOKEN_GRANTED }, OPENED]);
+  /** A handshake that takes `latencyMs` on the replay's clock. */
+  const handshake =
+    (clock: PathClock, latencyMs: number, { honourAbort = true } = {}) =>
+    ({ signal }: PromiseActorArgs<LinkInput>) =>
+      clock.sleep(latencyMs, honourAbort ? signal : undefined);
+
+  it(
+    'passes an opener that honours the abort signal, with the shipped backoff',
+    async () => {
+      const report = await checkPaths({
+        model,
+        paths: [...paths, demandBounced],
+        provide: (world) => ({ actors: { openLink: handshake(world.clock, 100) } }),
+        properties: connectionProperties(),
+      });
+      console.log(report.coverage.summary);
+      expect(report.coverage.covered).toBe(report.coverage.total);
+    },
+    REPLAY_TIMEOUT,
+  );
+
+  it(
+    'catches a backoff that ignores a 429 penalty',
+    async () => {
+      const message = await checkPaths({
+        model,
+        paths: throughEdges,
+        provide: () => ({ delays: { reconnectBackoff: 500 } }),
+        properties: connectionProperties(),
+      }).then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      console.log(message);
+      expect(message).toContain('property broken: connection: backoff never shorter than a 429/418 penalty');
+      expect(message).toContain('"status":429');
+    },
+    REPLAY_TIMEOUT,
+  );
+
+  it(
+    'catches an opener that ignores the abort signal: the abandoned handshake leaves a second socket open',
+    async () => {
+      const message = await checkPaths({
+        model,
+        paths: [...shortest, demandBounced],
+        provide: (world) => ({ actors: { openLink: handshake(world.clock, 100, { honourAbort: false }) } }),
+        properties: connectionProperties(),
+      }).then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      console.log(message);
+      expect(message).toContain('property broken: connection: never two sockets');
+    },
+    REPLAY_TIMEOUT,
+  );
 });
