@@ -1,7 +1,6 @@
 /**
  * Properties along replayed paths, and the one call that generates, replays and checks.
  */
-import type { AnyMachineSnapshot } from 'xstate';
 import { TestingError } from './definition.js';
 import { edgePaths, shortestPaths, type MachinePath, type PathModel } from './paths.js';
 import { describeSteps, PathFailure, replay, type Effect, type PathStep, type ReplayOptions, type Trace } from './replay.js';
@@ -54,11 +53,6 @@ export function entered(step: PathStep, state: string): boolean {
 /** Whether `step` left the state at `path`. */
 export function left(step: PathStep, state: string): boolean {
   return step.before.matches(state) && !step.after.matches(state);
-}
-
-/** The effects of one kind, in order. */
-export function effectsOf(trace: Trace, kind: string): Effect[] {
-  return trace.effects.filter((effect) => effect.kind === kind);
 }
 
 export interface CheckOptions extends ReplayOptions {
@@ -184,7 +178,3 @@ export function checkTraces(
   return report;
 }
 
-/** The context of a snapshot, typed by the caller. */
-export function contextOf<T>(snapshot: AnyMachineSnapshot): T {
-  return snapshot.context as T;
-}
