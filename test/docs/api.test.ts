@@ -8,6 +8,7 @@ const ENTRIES = [
   { name: 'upstate', source: 'src/index.ts', load: () => import('../../src/index.js') },
   { name: 'upstate/machines', source: 'machines/index.ts', load: () => import('../../machines/index.js') },
   { name: 'upstate/sim', source: 'src/sim/index.ts', load: () => import('../../src/sim/index.js') },
+  { name: 'upstate/testing', source: 'src/testing/index.ts', load: () => import('../../src/testing/index.js') },
 ] as const;
 
 /**
@@ -21,6 +22,7 @@ const REQUIRED_TABLES: Readonly<Record<string, readonly string[]>> = {
   upstate: ['OrchestratorOptions', 'OrchestratorEvents', 'ErrorCode', 'StreamOptions', 'OrchestratorStats', 'Spec'],
   'upstate/machines': ['FlushStats', 'ConnectionStats'],
   'upstate/sim': ['ExchangeOptions', 'ExchangeEvents', 'ExchangeHandle'],
+  'upstate/testing': ['PathModel', 'CheckOptions', 'Report'],
 };
 
 interface DocumentedSymbol {
