@@ -32,6 +32,10 @@ export class PathClock extends SimulatedClock {
   /** Waits `ms` of simulated time: a promise for the caller's actors. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
       const id = this.setTimeout(() => resolve(), ms);
       signal?.addEventListener('abort', () => {
         this.clearTimeout(id);

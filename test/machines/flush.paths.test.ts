@@ -387,6 +387,7 @@ describe('flush machine: a provision of one’s own, checked by upstate/testing'
           return { actors: { acquireSendToken: ({ signal }) => acquire(signal), sendDesired: writer(flushWorld(world), 50) } };
         },
         properties: flushProperties(),
+        requireFullCoverage: false,
       });
       await expect(checked).rejects.toThrow(PathCheckError);
       const message = await checked.then(
@@ -409,6 +410,7 @@ describe('flush machine: a provision of one’s own, checked by upstate/testing'
         paths,
         provide: (world) => ({ actors: { sendDesired: writer(flushWorld(world), 50, { honourAbort: false }) } }),
         properties: flushProperties(),
+        requireFullCoverage: false,
       });
       const message = await checked.then(
         () => '',
