@@ -208,10 +208,10 @@ async function settle(): Promise<void> {
   for (let tick = 0; tick < 20; tick++) await Promise.resolve();
 }
 
-function resolveDelay(delay: unknown, args: { context: unknown; event: EventObject }): number {
+function resolveDelay(name: string, delay: unknown, args: { context: unknown; event: EventObject }): number {
   if (typeof delay === 'number') return delay;
   if (typeof delay === 'function') return Number(delay(args, undefined));
-  throw new TestingError(`a delay is neither a number nor a function: ${String(delay)}`);
+  throw new TestingError(`the delay ${name} has no implementation: provide it (provide: () => ({ delays: { ${name}: … } }))`);
 }
 
 /** Describes `path` one step per line with the state it led to, marking step `at`. */
@@ -284,7 +284,7 @@ export async function replay(model: PathModel, path: MachinePath, options: Repla
   const originals = withCaller.implementations.delays as Record<string, unknown>;
   const delays: Record<string, unknown> = {};
   for (const name of new Set(delaysByEvent(machine).values())) {
-    delays[name] = (args: { context: unknown; event: EventObject }) => recordTimer(name, resolveDelay(originals[name], args));
+    delays[name] = (args: { context: unknown; event: EventObject }) => recordTimer(name, resolveDelay(name, originals[name], args));
   }
   const replayed = withCaller.provide({ actors, delays } as never) as AnyStateMachine;
 
