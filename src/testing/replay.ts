@@ -16,6 +16,7 @@ import {
   createActor,
   fromCallback,
   fromPromise,
+  getInitialMicrosteps,
   type AnyActorLogic,
   type AnyActorRef,
   type AnyMachineSnapshot,
@@ -313,9 +314,10 @@ export async function replay(model: PathModel, path: MachinePath, options: Repla
     if (inspection.type === '@xstate.microstep') {
       const after = inspection.snapshot as AnyMachineSnapshot;
       const { event } = inspection;
-      if (before !== undefined && event.type !== 'xstate.stop' && event.type !== 'xstate.init') {
+      if (before !== undefined && event.type !== 'xstate.stop') {
         try {
-          for (const id of takenIn(before, event, after, event !== lastEvent)) {
+          // The start's microsteps after entering the initial states are all eventless.
+          for (const id of takenIn(before, event, after, event.type !== 'xstate.init' && event !== lastEvent)) {
             taken.push(id);
             allTaken.add(id);
           }
@@ -331,6 +333,8 @@ export async function replay(model: PathModel, path: MachinePath, options: Repla
     }
   };
 
+  // The snapshot on entering the initial states, before the start's eventless transitions.
+  before = getInitialMicrosteps(replayed, model.input as never)[0]?.[0] as AnyMachineSnapshot | undefined;
   const actor = createActor(replayed, { clock, input: model.input, inspect });
   const session: Session = { world, runs: new Map(), record: world.record, plan: recordTimer };
   sessions.set(actor.system, session);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromCallback } from 'xstate';
+import { fromCallback, setup } from 'xstate';
 import type { AnyMachineSnapshot } from 'xstate';
 import { flushMachine, NOTHING, type FlushContext } from '../../machines/flush.machine.js';
 import {
@@ -100,5 +100,27 @@ describe('upstate/testing: what it refuses and reports', () => {
   it('refuses outcomes for a source the machine does not invoke, and events the model does not offer', () => {
     expect(() => shortestPaths({ ...model, outcomes: { ...model.outcomes, openLink: () => ({}) } })).toThrow(TestingError);
     expect(() => pathFromEvents(model, [CHANGED, TOKEN])).toThrow(/offers no path/);
+  });
+});
+
+describe('upstate/testing: transitions taken at the start', () => {
+  it('counts the eventless transitions a machine takes as it starts', async () => {
+    const machine = setup({
+      types: { context: {} as { eager: boolean }, input: {} as { eager: boolean } },
+      guards: { isEager: ({ context }) => context.eager },
+    }).createMachine({
+      id: 'starter',
+      context: ({ input }) => ({ eager: input.eager }),
+      initial: 'waiting',
+      states: {
+        waiting: { always: { guard: 'isEager', target: 'going' }, on: { go: 'going' } },
+        going: { always: 'gone' },
+        gone: {},
+      },
+    });
+    const eager: PathModel = { machine, input: { eager: true }, events: () => [], outcomes: {}, serialize: (snapshot) => JSON.stringify(snapshot.value) };
+    const report = await checkPaths({ model: eager, requireFullCoverage: false });
+    expect(report.coverage.summary).toBe('starter: transitions covered: 2/3');
+    expect(report.coverage.uncovered).toEqual(['starter.waiting:go:0  starter.waiting --go--> starter.going']);
   });
 });
