@@ -174,6 +174,20 @@ describe('flush machine: along every generated path', () => {
   );
 
   check(
+    'believes the server holds exactly what the socket it writes to holds (nothing without a socket)',
+    always(({ index, after }, trace) => {
+      // What the current socket holds: nothing right after it opened, then what a send on it delivered.
+      let holds: number = NOTHING;
+      for (const step of trace.steps.slice(0, index)) {
+        if (step.event.type === 'link.up' || step.event.type === 'link.down') holds = NOTHING;
+        const done = step.effects.find((effect) => effect.kind === 'actor.done' && effect.detail['src'] === 'sendDesired');
+        if (done !== undefined) holds = (done.detail['output'] as SendResult).fingerprint;
+      }
+      return contextOf(after).server === holds;
+    }),
+  );
+
+  check(
     'asks for a rate token only on an open link',
     when(
       (step) => entered(step, 'rateWaiting.acquiring'),
