@@ -10,6 +10,7 @@ export default defineConfig([
       machines: 'machines/index.ts',
       sim: 'src/sim/index.ts',
       gateway: 'src/fleet/index.ts',
+      testing: 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

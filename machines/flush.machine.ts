@@ -218,7 +218,8 @@ export const flushMachine = setup({
   initial: 'idle',
   states: {
     idle: {
-      tags: 'idle',
+      // `settled`: nothing pending; the flush acts again only when an event comes.
+      tags: ['idle', 'settled'],
       description: 'Nothing pending: the server holds the desired state, or nothing is wanted.',
       on: {
         'registry.changed': [
@@ -363,7 +364,7 @@ export const flushMachine = setup({
       },
     },
     cooling: {
-      tags: 'cooling',
+      tags: ['cooling', 'settled'],
       description: 'In sync after a send: a change within `debounce` of it is debounced, not sent at once (leading edge only).',
       after: { debounce: 'idle' },
       on: {
@@ -401,8 +402,7 @@ export function flushStateOf(snapshot: FlushSnapshot): FlushState {
 
 /** Nothing pending and the server holds the desired state (or nothing is wanted). */
 export function isFlushSettled(snapshot: FlushSnapshot): boolean {
-  const state = flushStateOf(snapshot);
-  if (state !== 'idle' && state !== 'cooling') return false;
+  if (!snapshot.hasTag('settled')) return false;
   const { desired, server, linkUp } = snapshot.context;
   return desired === EMPTY_FINGERPRINT || (linkUp && server === desired);
 }

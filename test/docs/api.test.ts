@@ -9,6 +9,7 @@ const ENTRIES = [
   { name: 'upstate/machines', source: 'machines/index.ts', load: () => import('../../machines/index.js') },
   { name: 'upstate/sim', source: 'src/sim/index.ts', load: () => import('../../src/sim/index.js') },
   { name: 'upstate/gateway', source: 'src/fleet/index.ts', load: () => import('../../src/fleet/index.js') },
+  { name: 'upstate/testing', source: 'src/testing/index.ts', load: () => import('../../src/testing/index.js') },
 ] as const;
 
 /**
@@ -23,6 +24,7 @@ const REQUIRED_TABLES: Readonly<Record<string, readonly string[]>> = {
   'upstate/machines': ['FlushStats', 'ConnectionStats'],
   'upstate/sim': ['ExchangeOptions', 'ExchangeEvents', 'ExchangeHandle'],
   'upstate/gateway': ['GatewayOptions', 'GatewayEvents', 'FleetClientOptions', 'GatewayStats'],
+  'upstate/testing': ['PathModel', 'CheckOptions', 'Report'],
 };
 
 interface DocumentedSymbol {
