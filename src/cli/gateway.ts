@@ -2,7 +2,7 @@
  * `upstate gateway`: the fleet gateway (docs/fleet.md) until the command's signal aborts. With
  * neither endpoint flag it starts the embedded exchange, so a fleet runs offline.
  */
-import { startGateway, type Gateway } from '../fleet/index.js';
+import { startGateway, type Gateway, type GatewayRoleState } from '../fleet/index.js';
 import type { Credentials } from '../options.js';
 import { startExchange, type ExchangeHandle } from '../sim/index.js';
 import { credentialsFromEnv, isUsageError, parseCommandArgs, UsageError } from './args.js';
@@ -111,6 +111,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   gateway.on('demand', (client, kind) => io.stdout.write(`  demand   ${client.slice(0, 8)} ${kind}\n`));
   gateway.on('release', (client, kind, why) => io.stdout.write(`  ${why.padEnd(9)}${client.slice(0, 8)} ${kind}\n`));
   gateway.on('error', (error) => io.stderr.write(`upstate gateway: ${error.code} ${error.message}\n`));
+  const role = (state: GatewayRoleState): void => {
+    io.stdout.write(`  role     ${state.role} (epoch ${state.epoch}${state.election === 'alone' ? ', no JetStream: no standby possible' : ''}${state.lostBecause && state.role === 'deposed' ? `: ${state.lostBecause}` : ''})\n`);
+  };
+  role(gateway.role());
+  gateway.on('role', role);
   await aborted(io.signal);
   await gateway.close();
   await exchange?.close();
