@@ -10,7 +10,7 @@ import type { Reporter } from 'vitest/reporters';
 
 /** Every outside program a suite needs, how to tell it is there, and how to install it. */
 export const OUTSIDE_BINARIES = [
-  { binary: 'nats-server', suites: ['test/fleet/fleet.test.ts', 'test/fleet/client.test.ts', 'test/cli/gateway.test.ts'], install: 'apt-get install nats-server', probe: ['nats-server', '--version'] },
+  { binary: 'nats-server', suites: ['test/fleet/fleet.test.ts', 'test/fleet/client.test.ts', 'test/fleet/failover.test.ts', 'test/fleet/election.test.ts', 'test/cli/gateway.test.ts'], install: 'apt-get install nats-server', probe: ['nats-server', '--version'] },
 ] as const;
 
 function present(probe: readonly string[]): boolean {
