@@ -20,5 +20,3 @@ export type {
 } from './connection.machine.js';
 export { orchestratorMachine } from './orchestrator.machine.js';
 export type { OrchestratorEvent, OrchestratorInput, OrchestratorMachine } from './orchestrator.machine.js';
-export { gatewayRoleMachine } from './gateway-role.machine.js';
-export type { ClaimResult, GatewayRole, GatewayRoleContext, GatewayRoleEvent, HoldInput } from './gateway-role.machine.js';
