@@ -121,17 +121,23 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
 
   it('SIGSTOP the active gateway past its lease, then SIGCONT: it steps down, no client gets a frame twice', async () => {
     const { first, second, three } = await setUp();
+    const stoppedAt = Date.now();
     first.kill('SIGSTOP');
     await eventually('the standby takes over', () => gatewayRole(second) === 'active', 20_000);
+    const takeover = Date.now() - stoppedAt;
     await allStreaming(three);
+    const streaming = Date.now() - stoppedAt;
     // Long enough for the paused one's socket to fill with frames it must not publish.
     await sleep(1_500);
+    const continuedAt = Date.now();
     first.kill('SIGCONT');
     await eventually('the paused gateway steps down', () => gatewayRoles(first).some((r) => r.role === 'deposed'), 10_000);
+    const deposed = Date.now() - continuedAt;
     await eventually('its Upbit connection is closed', () => publicConnections(exchange) === 1, 10_000);
+    const closed = Date.now() - continuedAt;
     await allStreaming(three);
     await sleep(1_500);
-    console.log(`failover: SIGSTOP/SIGCONT → deposed; stale frames dropped by clients: ${three.map((c) => c.stale).join(', ')}; duplicates ${three.map((c) => c.duplicates).join(', ')}`);
+    console.log(`failover: SIGSTOP → standby active after ${takeover} ms, clients streaming after ${streaming} ms; SIGCONT → deposed seen after ${deposed} ms, its Upbit socket closed after ${closed} ms; stale frames dropped by clients: ${three.map((c) => c.stale).join(', ')}; duplicates ${three.map((c) => c.duplicates).join(', ')}`);
     for (const c of three) expect(c.duplicates).toBe(0);
     expect(active()).toEqual([second]);
     expect(gatewayRole(first)).toBe('standby');
