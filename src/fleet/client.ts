@@ -58,6 +58,13 @@ export interface FleetClientOptions {
   readonly cacheTypes?: readonly DataType[];
   /** A pino-compatible logger. @default silent */
   readonly logger?: Logger;
+  /**
+   * Frames from a lower gateway epoch than the highest seen are dropped (a deposed gateway's) —
+   * unless the highest epoch has sent nothing for this long: then the lease store was reset
+   * (nats-server lost its JetStream data) and the lower epoch is the gateway now.
+   * @default 10_000
+   */
+  readonly epochSilenceMs?: number;
 }
 
 /** The orchestrator's stats, plus what the fleet adds. */
@@ -172,6 +179,7 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
       debounceMs: nonNegative(options.debounceMs, 20, 'debounceMs'),
       cacheTypes,
       logger: options.logger ?? SILENT,
+      epochSilenceMs: positive(options.epochSilenceMs, 10_000, 'epochSilenceMs'),
     };
     this.#cacheTypes = new Set(cacheTypes);
     this.#router = new Router({ cacheTypes, onError: (error) => this.#report(error) });
@@ -412,12 +420,12 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
   #onFrame(subject: string, msg: Msg): void {
     // Fencing: a frame from a gateway older than one already heard from is from a deposed one.
     const epoch = Number(msg.headers?.get(EPOCH_HEADER) || 0);
-    if (epoch < this.#epoch) {
+    const now = Date.now();
+    if (epoch < this.#epoch && now - this.#lastFrameAt < this.#options.epochSilenceMs) {
       this.#fleetStats.staleFrames++;
       return;
     }
-    const now = Date.now();
-    if (epoch > this.#epoch) {
+    if (epoch !== this.#epoch) {
       const previous = this.#epoch;
       this.#epoch = epoch;
       if (previous >= 0) {

@@ -130,4 +130,30 @@ describe.runIf(available)('electing the active gateway (in process)', () => {
     expect(changes[0]).toMatchObject({ epoch: 7, previous: 5 });
     expect(client.stats().fleet).toMatchObject({ epoch: 7, staleFrames: 2, gatewayChanges: 1 });
   });
+
+  it('adopts a lower epoch once the highest one has been silent for epochSilenceMs (the lease store was reset)', async () => {
+    exchange = await startExchange({ tickMs: 0 });
+    const client = createFleetClient({ gateway: plain.url, prefix: 'reset', retryMs: 5_000, epochSilenceMs: 300 });
+    clients.push(client);
+    const changes: GatewayChange[] = [];
+    client.on('gateway', (change) => changes.push(change));
+    const prices: number[] = [];
+    client.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, (t) => prices.push(t.trade_price));
+    await eventually('the client subscribed its subject', () => client.stats().fleet.subjects === 1);
+    tap = await connect({ servers: plain.url });
+    const send = async (epoch: number, price: number, pauseMs = 50): Promise<void> => {
+      const h = headers();
+      h.set(EPOCH_HEADER, String(epoch));
+      tap!.publish('reset.ticker.KRW-BTC', JSON.stringify({ type: 'ticker', code: 'KRW-BTC', trade_price: price, stream_type: 'REALTIME', timestamp: price }), { headers: h });
+      await tap!.flush();
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    };
+    await send(40, 1, 100);
+    await send(2, 2, 400); // within 300 ms of epoch 40's frame: dropped
+    await send(2, 3); // epoch 40 silent for 400 ms: adopted
+    await send(40, 4); // the old epoch again: now it is the higher one, so a change
+    await eventually('the frames were handled', () => prices.length === 3);
+    expect(prices).toEqual([1, 3, 4]);
+    expect(changes.map((c) => [c.previous, c.epoch])).toEqual([[40, 2], [2, 40]]);
+  });
 });
