@@ -3,6 +3,7 @@
  * neither endpoint flag it starts the embedded exchange, so a fleet runs offline.
  */
 import { startGateway, type Gateway, type GatewayRoleState } from '../fleet/index.js';
+import { UpstateError } from '../errors.js';
 import type { Credentials } from '../options.js';
 import { startExchange, type ExchangeHandle } from '../sim/index.js';
 import { credentialsFromEnv, isUsageError, parseCommandArgs, UsageError } from './args.js';
@@ -100,6 +101,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   } catch (error) {
     await exchange?.close();
     if (isUsageError(error)) return usageFailure(io, 'gateway', error, GATEWAY_USAGE);
+    // Another gateway on this prefix and no JetStream for a lease: say so and stay out.
+    if (error instanceof UpstateError && error.code === 'ERR_OPTION') {
+      io.stderr.write(`upstate gateway: ${error.message}\n`);
+      return EXIT.failure;
+    }
     throw error;
   }
   const upstream = exchange ? `${exchange.url} (embedded exchange)` : (args.endpoint ?? 'wss://api.upbit.com/websocket/v1');

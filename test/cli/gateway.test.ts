@@ -74,4 +74,20 @@ describe.runIf(available)('upstate gateway --nats (real nats-server)', () => {
     expect(await exit).toBe(0);
     expect(io.out()).toMatch(/upstate gateway: closed\n$/);
   });
+
+  it('a second gateway on a NATS server without JetStream says so and exits 1; the first keeps serving', async () => {
+    const controller = new AbortController();
+    let ready: () => void = () => {};
+    const serving = new Promise<void>((resolve) => (ready = resolve));
+    const first = captureIo({ signal: controller.signal, onOut: (text) => text.includes('serving the fleet') && ready() });
+    const exit = run(['--nats', nats.url, '--prefix', 'second'], first);
+    await serving;
+    expect(first.out()).toMatch(/role {5}active \(epoch 0, no JetStream: no standby possible\)/);
+    const second = captureIo();
+    expect(await run(['--nats', nats.url, '--prefix', 'second'], second)).toBe(1);
+    expect(second.err()).toMatch(/^upstate gateway: Another gateway already serves the prefix 'second' and this NATS server has no JetStream/);
+    expect(second.out()).toBe('');
+    controller.abort();
+    expect(await exit).toBe(0);
+  });
 });
