@@ -145,9 +145,14 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
   }, 120_000);
 
   it('restart nats-server: one active gateway afterwards, not two, and every client streams', async () => {
-    const { three } = await setUp();
+    const { first, three } = await setUp();
+    const stoppedAt = Date.now();
     await nats.stop();
-    await sleep(ACTIVE_LEASE_MS + 500);
+    // Cut off from NATS, the active gateway cannot renew: it must step down within its term.
+    const deposedAfter = await eventually('the active gateway, cut off from NATS, steps down', () => gatewayRole(first) === 'deposed' || gatewayRole(first) === 'electing', ACTIVE_LEASE_MS + 1_500);
+    await eventually('and closes its Upbit connection', () => publicConnections(exchange) === 0, 2_000);
+    console.log(`failover: cut off from NATS, the active gateway stepped down after ${deposedAfter} ms and closed its Upbit socket after ${Date.now() - stoppedAt} ms`);
+    await sleep(Math.max(0, stoppedAt + ACTIVE_LEASE_MS + 500 - Date.now()));
     const restartedAt = Date.now();
     await nats.start();
     await allStreaming(three, 30_000);
