@@ -22,7 +22,13 @@ Options:
   --private-endpoint URL   private Upbit WebSocket (same default rule)
   --prefix P               subject prefix of public streams (default upstate)
   --private-prefix P       subject prefix of private streams (default upstate-private)
+  --active-lease-ms N      the active gateway's lease in JetStream KV (default 3000; the same
+                           for every gateway of a prefix): a standby takes over within about it
+  --standby-poll-ms N      how often a standby tries to claim the lease (default 500)
   -h, --help               show this help
+
+Run it twice or more on a NATS server with JetStream for a standby that takes over; without
+JetStream a second gateway on the same prefix refuses to start.
 
 Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY (both or neither) let private streams
 (myOrder, myAsset) through; NATS_USER / NATS_PASSWORD or NATS_TOKEN log in to NATS.
@@ -35,6 +41,8 @@ export interface GatewayArgs {
   readonly privateEndpoint: string | undefined;
   readonly prefix: string | undefined;
   readonly privatePrefix: string | undefined;
+  readonly activeLeaseMs: number | undefined;
+  readonly standbyPollMs: number | undefined;
 }
 
 export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
@@ -46,6 +54,8 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
       'private-endpoint': { type: 'string' },
       prefix: { type: 'string' },
       'private-prefix': { type: 'string' },
+      'active-lease-ms': { type: 'string' },
+      'standby-poll-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,6 +72,8 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
     privateEndpoint: values['private-endpoint'],
     prefix: values.prefix,
     privatePrefix: values['private-prefix'],
+    activeLeaseMs: milliseconds(values['active-lease-ms'], 'active-lease-ms', 300),
+    standbyPollMs: milliseconds(values['standby-poll-ms'], 'standby-poll-ms', 1),
   };
 }
 
@@ -96,6 +108,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       },
       ...(args.prefix === undefined ? {} : { prefix: args.prefix }),
       ...(args.privatePrefix === undefined ? {} : { privatePrefix: args.privatePrefix }),
+      ...(args.activeLeaseMs === undefined ? {} : { activeLeaseMs: args.activeLeaseMs }),
+      ...(args.standbyPollMs === undefined ? {} : { standbyPollMs: args.standbyPollMs }),
       orchestrator: { endpoints, ...(credentials ? { credentials } : {}) },
     });
   } catch (error) {
@@ -134,4 +148,11 @@ function aborted(signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) resolve();
     else signal?.addEventListener('abort', () => resolve(), { once: true });
   });
+}
+
+function milliseconds(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) throw new UsageError(`--${flag} expects a whole number of milliseconds ≥ ${min}, got '${value}'`);
+  return n;
 }

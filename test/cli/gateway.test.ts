@@ -24,6 +24,14 @@ describe('upstate gateway arguments', () => {
     });
   });
 
+  it('takes the lease flags as whole milliseconds, and refuses anything else', () => {
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222', '--active-lease-ms', '2000', '--standby-poll-ms', '250'])).toMatchObject({ activeLeaseMs: 2000, standbyPollMs: 250 });
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222'])).toMatchObject({ activeLeaseMs: undefined, standbyPollMs: undefined });
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--active-lease-ms', '2s'])).toThrow(/--active-lease-ms expects a whole number of milliseconds ≥ 300, got '2s'/);
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--active-lease-ms', '100'])).toThrow(UsageError);
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--standby-poll-ms', '0'])).toThrow(/--standby-poll-ms/);
+  });
+
   it('prints its usage with --help', async () => {
     const io = captureIo();
     expect(await run(['--help'], io)).toBe(0);
