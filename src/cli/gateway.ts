@@ -2,7 +2,8 @@
  * `upstate gateway`: the fleet gateway (docs/fleet.md) until the command's signal aborts. With
  * neither endpoint flag it starts the embedded exchange, so a fleet runs offline.
  */
-import { startGateway, type Gateway } from '../fleet/index.js';
+import { startGateway, type Gateway, type GatewayRoleState } from '../fleet/index.js';
+import { UpstateError } from '../errors.js';
 import type { Credentials } from '../options.js';
 import { startExchange, type ExchangeHandle } from '../sim/index.js';
 import { credentialsFromEnv, isUsageError, parseCommandArgs, UsageError } from './args.js';
@@ -17,6 +18,8 @@ export interface GatewayArgs {
   readonly privateEndpoint: string | undefined;
   readonly prefix: string | undefined;
   readonly privatePrefix: string | undefined;
+  readonly activeLeaseMs: number | undefined;
+  readonly standbyPollMs: number | undefined;
 }
 
 export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
@@ -28,6 +31,8 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
       'private-endpoint': { type: 'string' },
       prefix: { type: 'string' },
       'private-prefix': { type: 'string' },
+      'active-lease-ms': { type: 'string' },
+      'standby-poll-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,6 +49,8 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
     privateEndpoint: values['private-endpoint'],
     prefix: values.prefix,
     privatePrefix: values['private-prefix'],
+    activeLeaseMs: milliseconds(values['active-lease-ms'], 'active-lease-ms', 300),
+    standbyPollMs: milliseconds(values['standby-poll-ms'], 'standby-poll-ms', 1),
   };
 }
 
@@ -78,11 +85,18 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       },
       ...(args.prefix === undefined ? {} : { prefix: args.prefix }),
       ...(args.privatePrefix === undefined ? {} : { privatePrefix: args.privatePrefix }),
+      ...(args.activeLeaseMs === undefined ? {} : { activeLeaseMs: args.activeLeaseMs }),
+      ...(args.standbyPollMs === undefined ? {} : { standbyPollMs: args.standbyPollMs }),
       orchestrator: { endpoints, ...(credentials ? { credentials } : {}) },
     });
   } catch (error) {
     await exchange?.close();
     if (isUsageError(error)) return usageFailure(io, 'gateway', error, GATEWAY_USAGE);
+    // Another gateway on this prefix and no JetStream for a lease: say so and stay out.
+    if (error instanceof UpstateError && error.code === 'ERR_OPTION') {
+      io.stderr.write(`upstate gateway: ${error.message}\n`);
+      return EXIT.failure;
+    }
     throw error;
   }
   const upstream = exchange ? `${exchange.url} (embedded exchange)` : (args.endpoint ?? 'wss://api.upbit.com/websocket/v1');
@@ -94,6 +108,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   gateway.on('demand', (client, kind) => io.stdout.write(`  demand   ${client.slice(0, 8)} ${kind}\n`));
   gateway.on('release', (client, kind, why) => io.stdout.write(`  ${why.padEnd(9)}${client.slice(0, 8)} ${kind}\n`));
   gateway.on('error', (error) => io.stderr.write(`upstate gateway: ${error.code} ${error.message}\n`));
+  const role = (state: GatewayRoleState): void => {
+    io.stdout.write(`  role     ${state.role} (epoch ${state.epoch}${state.election === 'alone' ? ', no JetStream: no standby possible' : ''}${state.lostBecause && state.role === 'deposed' ? `: ${state.lostBecause}` : ''})\n`);
+  };
+  role(gateway.role());
+  gateway.on('role', role);
   await aborted(io.signal);
   await gateway.close();
   await exchange?.close();
@@ -106,4 +125,11 @@ function aborted(signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) resolve();
     else signal?.addEventListener('abort', () => resolve(), { once: true });
   });
+}
+
+function milliseconds(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) throw new UsageError(`--${flag} expects a whole number of milliseconds ≥ ${min}, got '${value}'`);
+  return n;
 }

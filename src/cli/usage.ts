@@ -106,7 +106,13 @@ Options:
   --private-endpoint URL   private Upbit WebSocket (same default rule)
   --prefix P               subject prefix of public streams (default upstate)
   --private-prefix P       subject prefix of private streams (default upstate-private)
+  --active-lease-ms N      the active gateway's lease in JetStream KV (default 3000; the same
+                           for every gateway of a prefix): a standby takes over within about it
+  --standby-poll-ms N      how often a standby tries to claim the lease (default 500)
   -h, --help               show this help
+
+Run it twice or more on a NATS server with JetStream for a standby that takes over; without
+JetStream a second gateway on the same prefix refuses to start.
 
 Environment: UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY (both or neither) let private streams
 (myOrder, myAsset) through; NATS_USER / NATS_PASSWORD or NATS_TOKEN log in to NATS.

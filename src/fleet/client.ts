@@ -25,7 +25,7 @@ import {
   type SettledReply,
 } from './demand.js';
 import { connectNats, natsOptions, type NatsTarget } from './nats.js';
-import { controlSubjects, resolvePrefixes, streamSubject, type ControlSubjects, type Prefixes } from './subjects.js';
+import { controlSubjects, EPOCH_HEADER, resolvePrefixes, streamSubject, type ControlSubjects, type Prefixes } from './subjects.js';
 
 export interface FleetClientOptions {
   /** The NATS server(s) the gateway listens on: `'nats://127.0.0.1:4222'`, a list, or `@nats-io/transport-node` options. */
@@ -58,6 +58,13 @@ export interface FleetClientOptions {
   readonly cacheTypes?: readonly DataType[];
   /** A pino-compatible logger. @default silent */
   readonly logger?: Logger;
+  /**
+   * Frames from a lower gateway epoch than the highest seen are dropped (a deposed gateway's) —
+   * unless the highest epoch has sent nothing for this long: then the lease store was reset
+   * (nats-server lost its JetStream data) and the lower epoch is the gateway now.
+   * @default 10_000
+   */
+  readonly epochSilenceMs?: number;
 }
 
 /** The orchestrator's stats, plus what the fleet adds. */
@@ -71,7 +78,28 @@ export interface FleetClientStats extends OrchestratorStats {
     readonly lastValues: number;
     /** NATS subjects subscribed to now. */
     readonly subjects: number;
+    /** The highest gateway lease epoch seen on a frame (0: none yet, or a gateway without JetStream). */
+    readonly epoch: number;
+    /** Frames dropped because they came from a gateway with a lower epoch (a deposed one). */
+    readonly staleFrames: number;
+    /** Times the publishing gateway changed (a higher epoch arrived). */
+    readonly gatewayChanges: number;
   };
+}
+
+/** The gateway that publishes this client's frames changed: a standby took over. */
+export interface GatewayChange {
+  /** The new gateway's lease epoch. */
+  readonly epoch: number;
+  /** The epoch of the frames before. */
+  readonly previous: number;
+  /** Milliseconds between the last frame from the previous gateway and the first from this one. */
+  readonly gapMs: number;
+}
+
+/** The orchestrator's events, plus `gateway` when a standby gateway took over. */
+export interface FleetClientEvents extends OrchestratorEvents {
+  gateway: [change: GatewayChange];
 }
 
 interface Side {
@@ -97,7 +125,7 @@ interface Side {
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** The orchestrator API, served by a fleet gateway over NATS. Build it with `createFleetClient(options)`. */
-export class FleetClient extends EventEmitter<OrchestratorEvents> {
+export class FleetClient extends EventEmitter<FleetClientEvents> {
   readonly id = randomUUID();
   readonly #options: Required<Omit<FleetClientOptions, 'gateway' | 'prefix' | 'privatePrefix' | 'logger'>> & { logger: Logger };
   readonly #prefixes: Prefixes;
@@ -120,7 +148,10 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   #nats: NatsConnection | undefined;
   #natsUp = false;
   #connections = { opened: 0, reconnects: 0, failures: 0 };
-  #fleetStats = { acknowledged: 0, lastValues: 0 };
+  #fleetStats = { acknowledged: 0, lastValues: 0, staleFrames: 0, gatewayChanges: 0 };
+  /** The highest lease epoch seen on a frame, and when the last frame arrived. */
+  #epoch = -1;
+  #lastFrameAt = 0;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   readonly #renew: ReturnType<typeof setInterval>;
   readonly #offRegistry: () => void;
@@ -153,6 +184,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
       debounceMs: nonNegative(options.debounceMs, 20, 'debounceMs'),
       cacheTypes,
       logger: options.logger ?? SILENT,
+      epochSilenceMs: positive(options.epochSilenceMs, 10_000, 'epochSilenceMs'),
     };
     this.#cacheTypes = new Set(cacheTypes);
     this.#router = new Router({ cacheTypes, onError: (error) => this.#report(error) });
@@ -281,7 +313,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
       subscribers: this.#registry.size,
       deliveries: this.#router.deliveries,
       connections,
-      fleet: { client: this.id, ...this.#fleetStats, subjects: this.#subjects.size },
+      fleet: { client: this.id, ...this.#fleetStats, subjects: this.#subjects.size, epoch: Math.max(0, this.#epoch) },
     };
   }
 
@@ -393,6 +425,22 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
   }
 
   #onFrame(subject: string, msg: Msg): void {
+    // Fencing: a frame from a gateway older than one already heard from is from a deposed one.
+    const epoch = Number(msg.headers?.get(EPOCH_HEADER) || 0);
+    const now = Date.now();
+    if (epoch < this.#epoch && now - this.#lastFrameAt < this.#options.epochSilenceMs) {
+      this.#fleetStats.staleFrames++;
+      return;
+    }
+    if (epoch !== this.#epoch) {
+      const previous = this.#epoch;
+      this.#epoch = epoch;
+      if (previous >= 0) {
+        this.#fleetStats.gatewayChanges++;
+        this.#emitSafely('gateway', { epoch, previous, gapMs: now - this.#lastFrameAt });
+      }
+    }
+    this.#lastFrameAt = now;
     this.#awaitingFirst.delete(subject);
     const received = this.#received[subject.startsWith(`${this.#prefixes.private}.`) ? 'private' : 'public'];
     received.frames++;
@@ -651,7 +699,7 @@ export class FleetClient extends EventEmitter<OrchestratorEvents> {
     });
   }
 
-  #emitSafely<E extends keyof OrchestratorEvents>(event: E, ...args: EventEmitter.ArgumentMap<OrchestratorEvents>[Extract<E, keyof OrchestratorEvents>]): void {
+  #emitSafely<E extends keyof FleetClientEvents>(event: E, ...args: EventEmitter.ArgumentMap<FleetClientEvents>[Extract<E, keyof FleetClientEvents>]): void {
     try {
       this.emit(event, ...args);
     } catch (cause) {

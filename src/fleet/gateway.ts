@@ -6,17 +6,21 @@
  * (see subjects.ts), and the last value of each cached stream is kept for late joiners.
  */
 import { EventEmitter } from 'eventemitter3';
-import type { Msg, NatsConnection, Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import { type Actor, createActor, fromCallback, fromPromise } from 'xstate';
+import { gatewayRoleMachine, type ClaimResult, type GatewayRole, type GatewayRoleEvent, type HoldInput } from '../../machines/gateway-role.machine.js';
 import { OptionError, SpecError, UpstateError } from '../errors.js';
 import type { OrchestratorOptions } from '../options.js';
 import { createOrchestrator, type Orchestrator } from '../orchestrator.js';
 import { isRecord } from '../protocol/upbit/json.js';
 import { CONNECTION_KINDS, DATA_TYPES, isDataType, type ConnectionKind, type DataType, type OrderbookMessage, type UpbitMessage } from '../protocol/upbit/types.js';
-import { normalizeSpecs, type NormalizedSpec } from '../registry/index.js';
+import { normalizeSpecs, type NormalizedSpec, type Spec } from '../registry/index.js';
 import { DEFAULT_CACHE_TYPES } from '../router/index.js';
+import { hasJetStream, LeaseTaken, openLeaseStore, type LeaseStore } from './lease.js';
 import { LeaseTable, parseAnnouncement, type AnnouncementReply, type LastValuesReply, type SettledReply } from './demand.js';
 import { connectNats, natsOptions, type NatsTarget } from './nats.js';
-import { controlSubjects, messageSubject, resolvePrefixes, streamSubject, type Prefixes } from './subjects.js';
+import { controlSubjects, EPOCH_HEADER, messageSubject, resolvePrefixes, streamSubject, type Prefixes } from './subjects.js';
 
 export interface GatewayOptions {
   /** The NATS server(s): `'nats://127.0.0.1:4222'`, a list, or `@nats-io/transport-node` options. */
@@ -41,7 +45,34 @@ export interface GatewayOptions {
   readonly cacheTypes?: readonly DataType[];
   /** Called with each frame just before it is published (measurement, logging). Must not throw. */
   readonly onPublish?: (subject: string, message: UpbitMessage) => void;
+  /**
+   * Term of the active gateway's lease in JetStream KV (the bucket's TTL): a standby takes over at
+   * most this long (plus `standbyPollMs`) after the active one stopped renewing. Every gateway of
+   * a prefix must use the same value. The active one renews every third of it.
+   * @default 3_000
+   */
+  readonly activeLeaseMs?: number;
+  /** How often a standby tries to claim the lease. @default 500 */
+  readonly standbyPollMs?: number;
+  /**
+   * Without JetStream on the NATS server there is no lease: a gateway that finds another one on
+   * its prefix refuses to start (`ERR_OPTION`) and one alone runs active with epoch 0. `true`
+   * refuses to start without JetStream even alone. @default false
+   */
+  readonly requireJetStream?: boolean;
 }
+
+/** A gateway's role among the gateways of its prefix, and the epoch of the lease it holds (or held last). */
+export interface GatewayRoleState {
+  readonly role: GatewayRole;
+  /** The lease's epoch: grows with every takeover; 0 without JetStream. Frames carry it in the `Upstate-Epoch` header. */
+  readonly epoch: number;
+  /** `lease` with JetStream; `alone` without (no standby possible). */
+  readonly election: 'lease' | 'alone';
+  /** Why the last lease was lost, once one was. */
+  readonly lostBecause?: string;
+}
+
 
 export interface GatewayStats {
   /** Demands (client × connection kind) holding a lease. */
@@ -66,19 +97,23 @@ export interface GatewayEvents {
   /** A demand was dropped: the client said goodbye (`released`) or stopped renewing (`expired`). */
   release: [client: string, kind: ConnectionKind, why: 'released' | 'expired'];
   error: [error: UpstateError];
+  /** The gateway's role changed (electing, standby, active, deposed). */
+  role: [state: GatewayRoleState];
 }
 
 interface Held {
   readonly seq: number;
+  /** The demand as announced, registered with the orchestrator while this gateway is active. */
+  readonly specs: readonly Spec[];
   /** Subjects this demand keeps flowing (realtime wanted), for the freshness of the cache. */
   readonly flowing: readonly string[];
 }
 
 /** The running gateway. Build it with `startGateway(options)`. */
 export class Gateway extends EventEmitter<GatewayEvents> {
-  /** The orchestrator that holds the fleet's Upbit connections. Read its stats; don't subscribe through it. */
-  readonly orchestrator: Orchestrator;
   readonly nats: NatsConnection;
+  /** This gateway's id in the lease. */
+  readonly id = randomUUID();
   readonly prefixes: Prefixes;
   readonly #leases = new LeaseTable();
   readonly #held = new Map<string, Held>();
@@ -95,26 +130,74 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly #hasCredentials: boolean;
   #stats = { announcements: 0, refused: 0, expired: 0, published: 0, lastValueRequests: 0, lastValueHits: 0 };
   #closed: Promise<void> | undefined;
+  readonly #orchestratorOptions: OrchestratorOptions;
+  /** The Upbit side: only while active. */
+  #orchestrator: Orchestrator | undefined;
+  #lastOrchestrator: Orchestrator | undefined;
+  readonly #role: Actor<typeof gatewayRoleMachine>;
+  readonly #election: 'lease' | 'alone';
+  #roleState: GatewayRoleState = { role: 'electing', epoch: 0, election: 'alone' };
+  #epochHeaders: MsgHdrs | undefined;
+  readonly #hello: string;
+  readonly #lease: LeaseStore | undefined;
 
   /** @internal use `startGateway` */
-  constructor(nats: NatsConnection, prefixes: Prefixes, options: GatewayOptions, resolved: { maxLeaseMs: number; sweepMs: number; settleWaitMs: number; cacheTypes: readonly DataType[] }) {
+  constructor(
+    nats: NatsConnection,
+    prefixes: Prefixes,
+    options: GatewayOptions,
+    resolved: { maxLeaseMs: number; sweepMs: number; settleWaitMs: number; cacheTypes: readonly DataType[]; activeLeaseMs: number; standbyPollMs: number },
+    lease: LeaseStore | undefined,
+  ) {
     super();
     this.nats = nats;
     this.prefixes = prefixes;
     this.#options = { maxLeaseMs: resolved.maxLeaseMs, settleWaitMs: resolved.settleWaitMs, onPublish: options.onPublish };
     this.#cacheTypes = new Set(resolved.cacheTypes);
     this.#hasCredentials = options.orchestrator?.credentials !== undefined;
-    this.orchestrator = createOrchestrator({ ...options.orchestrator, cacheTypes: resolved.cacheTypes });
-    this.orchestrator.on('error', (error) => this.#report(error));
+    this.#orchestratorOptions = { ...options.orchestrator, cacheTypes: resolved.cacheTypes };
+    this.#lease = lease;
+    this.#election = lease === undefined ? 'alone' : 'lease';
     const subjects = controlSubjects(prefixes);
+    this.#hello = subjects.hello;
     this.#listen(subjects.demand.public, (msg) => this.#onDemand(msg, 'public'));
     this.#listen(subjects.demand.private, (msg) => this.#onDemand(msg, 'private'));
-    this.#listen(subjects.lastValues, (msg) => this.#onLastValues(msg));
-    this.#listen(subjects.settled, (msg) => void this.#onSettled(msg));
+    this.#listen(subjects.lastValues, (msg) => this.#whenActive(() => this.#onLastValues(msg)));
+    this.#listen(subjects.settled, (msg) => this.#whenActive(() => void this.#onSettled(msg)));
+    this.#listen(subjects.gateways, (msg) => msg.respond(JSON.stringify({ id: this.id, ...this.#roleState })));
     this.#sweep = setInterval(() => this.#expire(), resolved.sweepMs);
     void this.#watchStatus(subjects.hello);
-    // Clients that outlived a previous gateway announce at once instead of at their next renewal.
-    nats.publish(subjects.hello, '');
+    this.#role = createActor(
+      gatewayRoleMachine.provide({
+        actors: lease === undefined ? aloneActors() : leaseActors(lease, resolved.activeLeaseMs),
+        delays: { claimRetry: resolved.standbyPollMs, stepDownPause: resolved.standbyPollMs },
+      }),
+    );
+    this.#role.subscribe((snapshot) => this.#onRole(snapshot.value as GatewayRole, snapshot.context.epoch, snapshot.context.lostBecause));
+    this.#role.start();
+  }
+
+  /** The orchestrator that holds the fleet's Upbit connections while this gateway is active (the last one after). Read its stats; don't subscribe through it. */
+  get orchestrator(): Orchestrator | undefined {
+    return this.#orchestrator ?? this.#lastOrchestrator;
+  }
+
+  /** This gateway's role and lease epoch now. */
+  role(): GatewayRoleState {
+    return this.#roleState;
+  }
+
+  /** Resolves once the first election is over (active or standby). */
+  async elected(): Promise<GatewayRoleState> {
+    if (this.#roleState.role === 'active' || this.#roleState.role === 'standby') return this.#roleState;
+    return new Promise((resolve) => {
+      const check = (state: GatewayRoleState): void => {
+        if (state.role !== 'active' && state.role !== 'standby') return;
+        this.off('role', check);
+        resolve(state);
+      };
+      this.on('role', check);
+    });
   }
 
   stats(): GatewayStats {
@@ -127,7 +210,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     this.#closed ??= (async () => {
       clearInterval(this.#sweep);
       for (const sub of this.#subscriptions) sub.unsubscribe();
-      await this.orchestrator.close();
+      const { value, context } = this.#role.getSnapshot();
+      this.#role.stop();
+      await this.#deactivate();
+      // A clean stop hands the lease over at once instead of letting it run out.
+      if (value === 'active' && this.#lease !== undefined && !this.nats.isClosed()) await this.#lease.release(context.revision);
       if (!this.nats.isClosed()) await this.nats.drain().catch(() => this.nats.close());
       this.#held.clear();
       this.#cache.clear();
@@ -158,7 +245,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (status.type === 'disconnect') this.#leases.pause();
       else if (status.type === 'reconnect') {
         this.#leases.resume();
-        this.nats.publish(hello, '');
+        if (this.#roleState.role === 'active') this.nats.publish(hello, '');
       }
     }
   }
@@ -191,8 +278,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (stray >= 0) throw new SpecError(`specs[${stray}].type`, specs[stray]!.type, `does not travel on the ${kind} connection`);
       // The orchestrator would refuse them too; say it in fleet terms.
       if (kind === 'private' && !this.#hasCredentials) throw noCredentials();
-      this.orchestrator.register(`fleet:${id}`, announcement.specs, this.#publish);
-      this.#hold(id, { seq: announcement.seq, flowing: flowingSubjects(this.prefixes, specs) });
+      this.#orchestrator?.register(`fleet:${id}`, announcement.specs, this.#publish);
+      this.#hold(id, { seq: announcement.seq, specs: announcement.specs, flowing: flowingSubjects(this.prefixes, specs) });
       this.emit('demand', announcement.client, kind);
     }
     this.#leases.renew(id, Math.min(announcement.leaseMs, this.#options.maxLeaseMs));
@@ -234,7 +321,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       });
       if (behind) reply = { ok: false, behind: true };
       else {
-        await this.orchestrator.settled({ signal: AbortSignal.timeout(this.#options.settleWaitMs) });
+        const orchestrator = this.#orchestrator;
+        if (orchestrator === undefined) return; // deposed meanwhile: the next active gateway answers
+        await orchestrator.settled({ signal: AbortSignal.timeout(this.#options.settleWaitMs) });
         reply = { ok: true };
       }
     } catch (error) {
@@ -248,6 +337,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** The handler of every remote component: publishes each frame once, whoever else it reached. */
   #publishFrame(message: UpbitMessage): void {
+    // The fence: past the lease's term another gateway may be active; not one frame more.
+    const { validUntil } = this.#role.getSnapshot().context;
+    if (this.#orchestrator === undefined || Date.now() >= validUntil) {
+      this.#role.send({ type: 'lease.lost', reason: 'its term ran out before a renewal (paused, slow, or cut off from NATS)' });
+      return;
+    }
     // A cut orderbook (for a smaller depth) is a copy sharing the units of the book it was cut from.
     const identity = message.type === 'orderbook' && message.orderbook_units.length > 0 ? (message as OrderbookMessage).orderbook_units[0]! : message;
     if (this.#published.has(identity)) return;
@@ -255,7 +350,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     const subject = messageSubject(this.prefixes, message);
     const frame = JSON.stringify(message);
     this.#options.onPublish?.(subject, message);
-    this.nats.publish(subject, frame);
+    this.nats.publish(subject, frame, { headers: this.#epochHeaders });
     this.#stats.published++;
     if (this.#cacheTypes.has(message.type) && this.#flowing.has(subject)) this.#cache.set(subject, frame);
   }
@@ -276,7 +371,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 
   #drop(id: string, why: 'released' | 'expired'): void {
-    this.orchestrator.unregister(`fleet:${id}`);
+    this.#orchestrator?.unregister(`fleet:${id}`);
     this.#hold(id, undefined);
     this.#leases.delete(id);
     const slash = id.lastIndexOf('/');
@@ -293,6 +388,101 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   #report(error: UpstateError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
+
+  // ── role ──────────────────────────────────────────────────────────────────
+
+  #whenActive(answer: () => void): void {
+    if (this.#roleState.role === 'active') answer();
+  }
+
+  #onRole(role: GatewayRole, epoch: number, lostBecause: string | undefined): void {
+    const before = this.#roleState;
+    if (before.role === role && before.epoch === epoch) return;
+    this.#roleState = { role, epoch, election: this.#election, ...(lostBecause === undefined ? {} : { lostBecause }) };
+    if (role === 'active') this.#activate(epoch);
+    else if (before.role === 'active') void this.#deactivate();
+    this.emit('role', this.#roleState);
+  }
+
+  /** Takes over: one orchestrator with the whole held demand, so one connection and one request. */
+  #activate(epoch: number): void {
+    const h = headers();
+    h.set(EPOCH_HEADER, String(epoch));
+    this.#epochHeaders = h;
+    const orchestrator = createOrchestrator(this.#orchestratorOptions);
+    orchestrator.on('error', (error) => this.#report(error));
+    for (const [id, held] of this.#held) orchestrator.register(`fleet:${id}`, held.specs, this.#publish);
+    this.#orchestrator = orchestrator;
+    this.#lastOrchestrator = orchestrator;
+    // Clients announce at once (demand that changed while no gateway was active arrives now).
+    if (!this.nats.isClosed()) this.nats.publish(this.#hello, '');
+  }
+
+  /** Steps down: no more frames, the Upbit connections closed, the cache dropped. */
+  async #deactivate(): Promise<void> {
+    const orchestrator = this.#orchestrator;
+    this.#orchestrator = undefined;
+    this.#cache.clear();
+    await orchestrator?.close();
+  }
+}
+
+/** The role chart's actors over the JetStream KV lease. */
+function leaseActors(lease: LeaseStore, leaseMs: number) {
+  // The server drops the key `leaseMs` after it received the renewal, which is after we sent it:
+  // counting from the send, minus a margin for timer lateness, we stop first.
+  const term = (sentAt: number): number => sentAt + leaseMs - Math.min(250, leaseMs / 10);
+  const renewMs = leaseMs / 3;
+  return {
+    claimLease: fromPromise<ClaimResult>(async () => {
+      const sentAt = Date.now();
+      const won = await lease.claim();
+      return won === undefined ? undefined : { ...won, validUntil: term(sentAt) };
+    }),
+    holdLease: fromCallback<GatewayRoleEvent, HoldInput>(({ input, sendBack }) => {
+      let revision = input.revision;
+      let stopped = false;
+      let inFlight = false;
+      const lose = (reason: string): void => {
+        if (stopped) return;
+        stopped = true;
+        sendBack({ type: 'lease.lost', reason });
+      };
+      let expiry = setTimeout(() => lose('its term ran out before a renewal (paused, slow, or cut off from NATS)'), Math.max(0, input.validUntil - Date.now()));
+      const renew = async (): Promise<void> => {
+        if (inFlight || stopped) return;
+        inFlight = true;
+        const sentAt = Date.now();
+        try {
+          revision = await lease.renew(revision);
+          if (stopped) return;
+          const validUntil = term(sentAt);
+          clearTimeout(expiry);
+          expiry = setTimeout(() => lose('its term ran out before a renewal (paused, slow, or cut off from NATS)'), Math.max(0, validUntil - Date.now()));
+          sendBack({ type: 'lease.renewed', revision, validUntil });
+        } catch (error) {
+          // Unanswered (NATS away, slow): try again next tick; the term's timer decides.
+          if (error instanceof LeaseTaken) lose('another gateway holds the lease');
+        } finally {
+          inFlight = false;
+        }
+      };
+      const tick = setInterval(() => void renew(), renewMs);
+      return () => {
+        stopped = true;
+        clearInterval(tick);
+        clearTimeout(expiry);
+      };
+    }),
+  };
+}
+
+/** Without JetStream: active at once, epoch 0, for good. */
+function aloneActors() {
+  return {
+    claimLease: fromPromise<ClaimResult>(async () => ({ epoch: 0, revision: 0, validUntil: Number.POSITIVE_INFINITY })),
+    holdLease: fromCallback<GatewayRoleEvent, HoldInput>(() => () => {}),
+  };
 }
 
 /** Subjects a set of specs keeps flowing (realtime wanted). */
@@ -329,12 +519,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw new OptionError('cacheTypes', cacheTypes, `an array of data types (${DATA_TYPES.join(', ')})`);
   }
   if (options.onPublish !== undefined && typeof options.onPublish !== 'function') throw new OptionError('onPublish', options.onPublish, 'a function');
+  const activeLeaseMs = positive(options.activeLeaseMs, 3_000, 'activeLeaseMs');
+  if (activeLeaseMs < 300) throw new OptionError('activeLeaseMs', activeLeaseMs, 'at least 300 (milliseconds): it is renewed every third of it');
+  const standbyPollMs = positive(options.standbyPollMs, 500, 'standbyPollMs');
+  if (options.requireJetStream !== undefined && typeof options.requireJetStream !== 'boolean') throw new OptionError('requireJetStream', options.requireJetStream, 'a boolean');
   const nats = await connectNats(natsOptions(options.nats, 'nats', 'upstate-gateway'));
   try {
-    return new Gateway(nats, prefixes, options, { maxLeaseMs, sweepMs, settleWaitMs, cacheTypes });
+    let lease: LeaseStore | undefined;
+    if (await hasJetStream(nats)) lease = await openLeaseStore(nats, prefixes.public, randomUUID(), activeLeaseMs);
+    else await assertAlone(nats, prefixes, options.requireJetStream === true);
+    const gateway = new Gateway(nats, prefixes, options, { maxLeaseMs, sweepMs, settleWaitMs, cacheTypes, activeLeaseMs, standbyPollMs }, lease);
+    await gateway.elected();
+    return gateway;
   } catch (error) {
     await nats.close();
     throw error;
+  }
+}
+
+/** Without JetStream two gateways would both publish: refuse to be the second one. */
+async function assertAlone(nats: NatsConnection, prefixes: Prefixes, requireJetStream: boolean): Promise<void> {
+  const fix = 'start nats-server with JetStream (`nats-server -js`, or `jetstream {}` in its config) so gateways elect one active through a lease';
+  if (requireJetStream) throw new UpstateError('ERR_OPTION', `This NATS server has no JetStream: ${fix}`);
+  const other = await nats.request(controlSubjects(prefixes).gateways, '', { timeout: 1_000 }).then(
+    (msg) => msg.string(),
+    () => undefined,
+  );
+  if (other !== undefined) {
+    throw new UpstateError('ERR_OPTION', `Another gateway already serves the prefix '${prefixes.public}' and this NATS server has no JetStream for a leader lease; two would both publish. Stop the other one, or ${fix}`);
   }
 }
 

@@ -3,9 +3,10 @@
  * process joins with a fleet client, which has the orchestrator's API. See docs/fleet.md.
  */
 export { Gateway, startGateway } from './gateway.js';
-export type { GatewayEvents, GatewayOptions, GatewayStats } from './gateway.js';
+export type { GatewayEvents, GatewayOptions, GatewayRoleState, GatewayStats } from './gateway.js';
+export type { GatewayRole } from '../../machines/gateway-role.machine.js';
 export { createFleetClient, FleetClient } from './client.js';
-export type { FleetClientOptions, FleetClientStats } from './client.js';
-export { DEFAULT_PREFIX, DEFAULT_PRIVATE_PREFIX, streamSubject } from './subjects.js';
+export type { FleetClientEvents, FleetClientOptions, FleetClientStats, GatewayChange } from './client.js';
+export { DEFAULT_PREFIX, DEFAULT_PRIVATE_PREFIX, EPOCH_HEADER, streamSubject } from './subjects.js';
 export type { Prefixes } from './subjects.js';
 export type { NatsTarget } from './nats.js';

@@ -81,6 +81,8 @@ export interface ControlSubjects {
   readonly settled: string;
   /** Published by a gateway when it starts, so clients announce at once instead of at their next renewal. */
   readonly hello: string;
+  /** Request/reply: every gateway of the prefix answers with its role and epoch (who else is there?). */
+  readonly gateways: string;
 }
 
 export function controlSubjects(prefixes: Prefixes): ControlSubjects {
@@ -89,5 +91,9 @@ export function controlSubjects(prefixes: Prefixes): ControlSubjects {
     lastValues: `${prefixes.public}.ctl.last`,
     settled: `${prefixes.public}.ctl.settled`,
     hello: `${prefixes.public}.ctl.hello`,
+    gateways: `${prefixes.public}.ctl.gateways`,
   };
 }
+
+/** The NATS header that carries the publishing gateway's lease epoch on every frame. */
+export const EPOCH_HEADER = 'Upstate-Epoch';

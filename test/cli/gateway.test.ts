@@ -25,6 +25,14 @@ describe('upstate gateway arguments', () => {
     });
   });
 
+  it('takes the lease flags as whole milliseconds, and refuses anything else', () => {
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222', '--active-lease-ms', '2000', '--standby-poll-ms', '250'])).toMatchObject({ activeLeaseMs: 2000, standbyPollMs: 250 });
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222'])).toMatchObject({ activeLeaseMs: undefined, standbyPollMs: undefined });
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--active-lease-ms', '2s'])).toThrow(/--active-lease-ms expects a whole number of milliseconds ≥ 300, got '2s'/);
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--active-lease-ms', '100'])).toThrow(UsageError);
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--standby-poll-ms', '0'])).toThrow(/--standby-poll-ms/);
+  });
+
   it('prints its usage with --help', async () => {
     const io = captureIo();
     expect(await run(['--help'], io)).toBe(0);
@@ -73,5 +81,21 @@ describe.runIf(available)('upstate gateway --nats (real nats-server)', () => {
     controller.abort();
     expect(await exit).toBe(0);
     expect(io.out()).toMatch(/upstate gateway: closed\n$/);
+  });
+
+  it('a second gateway on a NATS server without JetStream says so and exits 1; the first keeps serving', async () => {
+    const controller = new AbortController();
+    let ready: () => void = () => {};
+    const serving = new Promise<void>((resolve) => (ready = resolve));
+    const first = captureIo({ signal: controller.signal, onOut: (text) => text.includes('serving the fleet') && ready() });
+    const exit = run(['--nats', nats.url, '--prefix', 'second'], first);
+    await serving;
+    expect(first.out()).toMatch(/role {5}active \(epoch 0, no JetStream: no standby possible\)/);
+    const second = captureIo();
+    expect(await run(['--nats', nats.url, '--prefix', 'second'], second)).toBe(1);
+    expect(second.err()).toMatch(/^upstate gateway: Another gateway already serves the prefix 'second' and this NATS server has no JetStream/);
+    expect(second.out()).toBe('');
+    controller.abort();
+    expect(await exit).toBe(0);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * One fleet client in a child process of its own (forked by the fleet tests with tsx). Reads its
  * setup from UPSTATE_FLEET_CLIENT (JSON), starts its client on the parent's `go`, and reports to the parent over  IPC:
- * `loaded`, then `settled` / `unsettled`, `error`, and every 100 ms the count of messages seen per `type code`.
+ * `loaded`, then `settled` / `unsettled`, `error`, `gateway` (a standby took over), and every 100 ms
+ * the count of messages seen per `type code`, realtime trades seen twice, and stale frames dropped.
  */
 import { createFleetClient } from '../../src/fleet/index.js';
 import type { Spec } from '../../src/registry/index.js';
@@ -36,12 +37,21 @@ const client = createFleetClient({
   ...(setup.privateStreams ? { privateStreams: true } : {}),
 });
 const seen: Record<string, number> = {};
+/** Realtime trades by id: one arriving twice (from two gateways) is a duplicate. */
+const trades = new Set<string>();
+let duplicates = 0;
 client.on('error', (error) => send({ t: 'error', code: error.code, message: error.message }));
+client.on('gateway', (change) => send({ t: 'gateway', change }));
 client.register('process', setup.specs, (message) => {
   const key = `${message.type} ${'code' in message ? message.code : ''}`;
   seen[key] = (seen[key] ?? 0) + 1;
+  if (message.type === 'trade' && message.stream_type === 'REALTIME') {
+    const id = `${message.code} ${message.sequential_id}`;
+    if (trades.has(id)) duplicates++;
+    trades.add(id);
+  }
 });
-const report = setInterval(() => send({ t: 'seen', seen }), 100);
+const report = setInterval(() => send({ t: 'seen', seen, duplicates, stale: client.stats().fleet.staleFrames }), 100);
 client.settled().then(
   () => send({ t: 'settled', at: Date.now() }),
   (error: { code?: string; message?: string }) => send({ t: 'unsettled', code: error.code, message: error.message }),

@@ -36,12 +36,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts nats-server with `config` (NATS config text, without `listen`) added to its file. */
-export async function startNatsServer(config = ''): Promise<NatsServer> {
+/**
+ * Starts nats-server with `config` (NATS config text, without `listen`) added to its file; with
+ * `jetstream`, JetStream on, its store in the same temp folder (so it survives a restart).
+ */
+export async function startNatsServer(config = '', options: { jetstream?: boolean } = {}): Promise<NatsServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'upstate-nats-'));
   const file = join(dir, 'nats.conf');
-  writeFileSync(file, `listen: "127.0.0.1:${port}"\n${config}\n`);
+  const jetstream = options.jetstream ? `jetstream { store_dir: ${JSON.stringify(join(dir, 'js'))} }\n` : '';
+  writeFileSync(file, `listen: "127.0.0.1:${port}"\n${jetstream}${config}\n`);
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     if (child !== undefined && child.exitCode === null && child.signalCode === null) return;

@@ -24,6 +24,12 @@ export interface ClientSetup {
 export class ClientProcess {
   readonly child: ChildProcess;
   seen: Record<string, number> = {};
+  /** Realtime trades this client received twice. */
+  duplicates = 0;
+  /** Frames it dropped as coming from a deposed gateway. */
+  stale = 0;
+  /** Its `gateway` events: a standby took over. */
+  readonly gatewayChanges: { epoch: number; previous: number; gapMs: number }[] = [];
   settled: { at: number } | undefined;
   unsettled: { code: string; message: string } | undefined;
   readonly errors: { code: string; message: string }[] = [];
@@ -41,8 +47,12 @@ export class ClientProcess {
       });
       this.child.once('exit', (code) => reject(new Error(`a fleet client process exited with ${code} before loading`)));
     });
-    this.child.on('message', (message: { t: string; seen?: Record<string, number>; at?: number; code?: string; message?: string }) => {
-      if (message.t === 'seen') this.seen = message.seen!;
+    this.child.on('message', (message: { t: string; seen?: Record<string, number>; duplicates?: number; stale?: number; change?: { epoch: number; previous: number; gapMs: number }; at?: number; code?: string; message?: string }) => {
+      if (message.t === 'seen') {
+        this.seen = message.seen!;
+        this.duplicates = message.duplicates ?? 0;
+        this.stale = message.stale ?? 0;
+      } else if (message.t === 'gateway') this.gatewayChanges.push(message.change!);
       else if (message.t === 'settled') this.settled = { at: message.at! };
       else if (message.t === 'unsettled') this.unsettled = { code: message.code!, message: message.message! };
       else if (message.t === 'error') this.errors.push({ code: message.code!, message: message.message! });
@@ -88,11 +98,42 @@ export async function startTogether(clients: readonly ClientProcess[]): Promise<
   return at;
 }
 
+/** A role line an `upstate gateway` process printed, and when the test read it. */
+export interface RoleSeen {
+  readonly role: string;
+  readonly epoch: number;
+  readonly at: number;
+}
+
+const rolesOf = new WeakMap<ChildProcess, RoleSeen[]>();
+
+/** Every role an `upstate gateway` process printed so far (`role     active (epoch 7)`), oldest first. */
+export function gatewayRoles(child: ChildProcess): readonly RoleSeen[] {
+  return rolesOf.get(child) ?? [];
+}
+
+/** The role it printed last. */
+export function gatewayRole(child: ChildProcess): string | undefined {
+  return gatewayRoles(child).at(-1)?.role;
+}
+
 /** `upstate gateway` in its own process; resolves once it serves. */
 export async function startGatewayProcess(args: readonly string[], env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...TSX, CLI, 'gateway', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const roles: RoleSeen[] = [];
+  rolesOf.set(child, roles);
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      const match = /^\s*role\s+(\w+) \(epoch (\d+)/.exec(line);
+      if (match) roles.push({ role: match[1]!, epoch: Number(match[2]), at: Date.now() });
+    }
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';

@@ -40,6 +40,7 @@ describe('fleet subjects', () => {
       lastValues: 'upstate.ctl.last',
       settled: 'upstate.ctl.settled',
       hello: 'upstate.ctl.hello',
+      gateways: 'upstate.ctl.gateways',
     });
   });
 
