@@ -1,5 +1,4 @@
 /** The comparison as a table: naive sending vs the pending flush, with the ratios between them. */
-import { resolveOptions } from '../options.js';
 import { UPBIT_MARGIN_MS } from '../rate/upbit.js';
 import type { ComparisonRow } from './comparison.js';
 import { formatMs, formatTable } from './format.js';
@@ -44,7 +43,7 @@ export function comparisonLines(rows: readonly ComparisonRow[]): string[] {
     ...table,
     '',
     'full state: a message gave the exchange every requested stream · settled: the last message arrived,',
-    `nothing more is on its way. The flush waits its ${resolveOptions().debounceMs} ms debounce once; the naive sender spends one`,
+    `nothing more is on its way. An idle flush sends at once (leading edge) and absorbs what follows; the naive sender spends one`,
     'rate-limit slot per change, so the connection stays busy (and later changes queue) for N/5 seconds.',
   ];
 }
