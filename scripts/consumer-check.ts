@@ -39,6 +39,12 @@ declare const chart: { update(code: string, price: number): void };
 declare const recorder: { write(trade: import('upstate').TradeMessage): void };
 declare const signal: AbortSignal;
 declare function onEvent(message: import('upstate').UpbitMessage): void;
+declare const credentials: import('upstate').Credentials;
+declare const upbit: import('upstate').Orchestrator;
+declare const otherUpbit: import('upstate').Orchestrator;
+declare const endpoints: { public: string; private: string };
+declare const model: import('upstate/testing').PathModel;
+declare const myGate: import('upstate').RateGate;
 `;
 /** Imports every entry point the way a consumer does, and runs a machine with the consumer's own xstate. */
 const SMOKE = `import { createOrchestrator, SpecError, type MessageOf } from 'upstate';
@@ -151,6 +157,8 @@ function examplesOf(file: string): Example[] {
     const code = lines.slice(start, end).join('\n');
     i = end;
     if (!/from 'upstate(\/[a-z]+)?';/.test(code)) continue;
+    // A test file (docs/testing.md) needs the reader's test runner: upstate's own suite runs it.
+    if (/from 'vitest';/.test(code)) continue;
     const name = `${relative(installed, file).replace(/[^\w]+/g, '_')}_L${start}`;
     examples.push({ name, code, runs: /from 'upstate\/sim';/.test(code) });
   }

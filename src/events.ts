@@ -1,7 +1,7 @@
 import type { ConnectionStats, LinkState } from '../machines/connection.machine.js';
 import type { FlushState, FlushStats } from '../machines/flush.machine.js';
 import type { UpstateError } from './errors.js';
-import type { ConnectionId, PublicShardId } from './protocol/upbit/types.js';
+import type { ConnectionId } from './protocol/upbit/types.js';
 
 export type { FlushState, LinkState };
 
@@ -38,7 +38,7 @@ export interface OrchestratorStats extends FlushStats {
 }
 
 /** `stats().connections`: the first public connection and the private one always, public shards while they run. */
-export type ConnectionReports = Readonly<{ public: ConnectionReport; private: ConnectionReport } & { [connection: PublicShardId]: ConnectionReport }>;
+export type ConnectionReports = Readonly<{ public: ConnectionReport; private: ConnectionReport } & { [connection: `public-${number}`]: ConnectionReport }>;
 
 
 export interface OrchestratorEvents {

@@ -2,17 +2,18 @@ import { EventEmitter } from 'eventemitter3';
 import { type Actor, createActor } from 'xstate';
 import { orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
 import { ZERO_FLUSH_STATS, type FlushStats } from '../machines/flush.machine.js';
-import { OptionError, SpecError, UpstateError } from './errors.js';
+import { OptionError, UpstateError } from './errors.js';
 import type { ConnectionReport, ConnectionReports, OrchestratorEvents, OrchestratorStats } from './events.js';
 import { type OrchestratorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { connectionLogic, Port } from './port/port.js';
 import { type ConnectionId, type DataType, type MessageOf, type UpbitMessage } from './protocol/upbit/types.js';
 import { sharedConnectGate } from './rate/index.js';
 import { Registry } from './registry/index.js';
-import { normalizeSpec, normalizeSpecs, type Spec } from './registry/spec.js';
+import type { Spec } from './registry/spec.js';
 import { Router } from './router/index.js';
 import { FleetClient, type FleetClientOptions } from './fleet/client.js';
-import { createStream, type StreamOptions } from './stream.js';
+import type { StreamOptions } from './stream.js';
+import { type Handler, Subscribers, type Subscription } from './subscribers.js';
 import { Waiters } from './waiters.js';
 
 export type { ConnectionReport, ConnectionReports, FlushState, LinkState, OrchestratorEvents, OrchestratorStats } from './events.js';
@@ -20,15 +21,7 @@ export type { ConnectionReport, ConnectionReports, FlushState, LinkState, Orches
 /** What the totals of `stats()` keep of a released shard. */
 type Retired = Record<keyof FlushStats | 'opened' | 'reconnects', number>;
 
-export type Handler<T extends DataType = DataType> = (message: MessageOf<T>) => void;
-
-/** A live subscription. `using sub = upbit.subscribe(…)` unsubscribes at the end of the scope. */
-export interface Subscription {
-  readonly id: string;
-  /** Stops delivery at once; the exchange stops streaming what nobody else wants. Idempotent. */
-  unsubscribe(): void;
-  [Symbol.dispose](): void;
-}
+export type { Handler, Subscription } from './subscribers.js';
 
 /**
  * Keeps many independent subscribers on a few shared Upbit WebSockets: the registry merges what
@@ -52,9 +45,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #makePort: (connection: ConnectionId) => Port;
   readonly #waiters = new Waiters();
   readonly #unsubscribers: (() => void)[] = [];
-  /** Ends each live stream; called on `close()`, so no consumer is left waiting. */
-  readonly #streamEnds = new Set<() => void>();
-  #nextId = 0;
+  readonly #subscribers: Subscribers;
   #closed: Promise<void> | undefined;
 
   constructor(options: OrchestratorOptions = {}) {
@@ -63,6 +54,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#options = opts;
     this.#router = new Router({ cacheTypes: opts.cacheTypes, onError: (error) => this.#report(error) });
     this.#registry = new Registry(opts.pool);
+    this.#subscribers = new Subscribers({
+      registry: this.#registry,
+      router: this.#router,
+      assertOpen: () => this.#assertOpen(),
+      // Upbit would refuse the connection.
+      privateRefusal: opts.credentials ? undefined : 'needs `credentials` in the orchestrator options (the private endpoint is signed with a JWT)',
+    });
     const connectGate = opts.connectGate ?? sharedConnectGate(opts.limits.connectPerSecond);
     this.#makePort = (connection) =>
       new Port({
@@ -101,19 +99,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
    * whatever the rate limits impose.
    */
   subscribe<T extends DataType>(spec: Spec<T>, handler: Handler<T>): Subscription {
-    this.#assertOpen();
-    assertHandler(handler);
-    // One spec: its errors name its own fields (`codes[0]`), not `specs[0].codes[0]`.
-    const specs = [normalizeSpec(spec)];
-    const id = `\u0000sub:${++this.#nextId}`;
-    this.#add(id, specs, handler as (message: UpbitMessage) => void);
-    let live = true;
-    const unsubscribe = (): void => {
-      if (!live) return;
-      live = false;
-      this.#remove(id);
-    };
-    return { id, unsubscribe, [Symbol.dispose]: unsubscribe };
+    return this.#subscribers.subscribe(spec, handler);
   }
 
   /**
@@ -122,38 +108,17 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
    * throws `SpecError` at once.
    */
   stream<T extends DataType>(spec: Spec<T>, options?: StreamOptions): AsyncIterableIterator<MessageOf<T>> {
-    this.#assertOpen();
-    // Validated here too: a stream whose signal is already aborted subscribes nothing, yet a bad spec still throws.
-    normalizeSpec(spec);
-    return createStream<T>(
-      (s, handler, end) => {
-        const { unsubscribe } = this.subscribe(s, handler);
-        this.#streamEnds.add(end);
-        return () => {
-          this.#streamEnds.delete(end);
-          unsubscribe();
-        };
-      },
-      spec,
-      options,
-    );
+    return this.#subscribers.stream(spec, options);
   }
 
   /** Replaces everything component `componentId` wants, atomically. A bad spec throws and changes nothing. */
   register(componentId: string, specs: readonly Spec[], handler: (message: UpbitMessage) => void): void {
-    this.#assertOpen();
-    if (typeof componentId !== 'string' || componentId.length === 0 || componentId.startsWith('\u0000')) {
-      throw new UpstateError('ERR_SPEC', `Expected \`componentId\` to be a non-empty string, got ${String(componentId)}`);
-    }
-    assertHandler(handler);
-    this.#add(componentId, normalizeSpecs(specs), handler);
+    this.#subscribers.register(componentId, specs, handler);
   }
 
   /** Removes everything component `componentId` wanted. Returns false if it had nothing registered. */
   unregister(componentId: string): boolean {
-    if (!this.#registry.has(componentId)) return false;
-    this.#remove(componentId);
-    return true;
+    return this.#subscribers.unregister(componentId);
   }
 
   /**
@@ -216,7 +181,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       for (const off of this.#unsubscribers.splice(0)) off();
-      for (const end of [...this.#streamEnds]) end();
+      this.#subscribers.endStreams();
       this.actor.stop();
       this.#waiters.rejectAll(closedError());
       this.#releasing.clear();
@@ -228,22 +193,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  #add(id: string, specs: ReturnType<typeof normalizeSpecs>, handler: (message: UpbitMessage) => void): void {
-    const unsigned = this.#options.credentials ? undefined : specs.find((spec) => spec.kind === 'private');
-    if (unsigned) {
-      // Upbit would refuse the connection; say so now, while the caller can still fix it.
-      throw new SpecError('type', unsigned.type, 'needs `credentials` in the orchestrator options (the private endpoint is signed with a JWT)');
-    }
-    // Router first: a frame that the new request brings must find its subscriber.
-    this.#router.add(id, specs, handler);
-    this.#registry.register(id, specs);
-  }
-
-  #remove(id: string): void {
-    this.#registry.unregister(id);
-    this.#router.remove(id);
   }
 
   #checkSettled(): void {
@@ -341,12 +290,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   #assertOpen(): void {
     if (this.#closed) throw closedError();
-  }
-}
-
-function assertHandler(handler: unknown): void {
-  if (typeof handler !== 'function') {
-    throw new UpstateError('ERR_SPEC', `Expected \`handler\` to be a function, got ${typeof handler}`);
   }
 }
 

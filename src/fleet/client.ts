@@ -8,14 +8,15 @@ import { EventEmitter } from 'eventemitter3';
 import { randomUUID } from 'node:crypto';
 import { errors as natsErrors, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { ZERO_FLUSH_STATS, type FlushStats } from '../../machines/flush.machine.js';
-import { OptionError, SpecError, UpstateError } from '../errors.js';
+import { OptionError, UpstateError } from '../errors.js';
 import type { Logger } from '../options.js';
 import type { ConnectionReport, FlushState, Handler, LinkState, OrchestratorEvents, OrchestratorStats, Subscription } from '../orchestrator.js';
 import { isRecord } from '../protocol/upbit/json.js';
 import { CONNECTION_KINDS, DATA_TYPES, isDataType, type ConnectionKind, type DataType, type MessageOf, type UpbitMessage } from '../protocol/upbit/types.js';
-import { normalizeSpec, normalizeSpecs, Registry, type NormalizedSpec, type Spec } from '../registry/index.js';
+import { Registry, type Spec } from '../registry/index.js';
 import { DEFAULT_CACHE_TYPES, Router } from '../router/index.js';
-import { createStream, type StreamOptions } from '../stream.js';
+import type { StreamOptions } from '../stream.js';
+import { Subscribers } from '../subscribers.js';
 import {
   FLEET_PROTOCOL,
   specsOfDesired,
@@ -143,7 +144,7 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
   /** New cacheable subjects whose first value may come from the gateway's cache (no live frame yet). */
   readonly #awaitingFirst = new Set<string>();
   readonly #waiters = new Set<() => void>();
-  readonly #streamEnds = new Set<() => void>();
+  readonly #subscribers: Subscribers;
   readonly #cacheTypes: ReadonlySet<DataType>;
   #nats: NatsConnection | undefined;
   #natsUp = false;
@@ -155,7 +156,6 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
   #debounce: ReturnType<typeof setTimeout> | undefined;
   readonly #renew: ReturnType<typeof setInterval>;
   readonly #offRegistry: () => void;
-  #nextId = 0;
   #closed: Promise<void> | undefined;
   /** Set the moment `close()` is called, before anything awaits. */
   #shut = false;
@@ -188,6 +188,14 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
     };
     this.#cacheTypes = new Set(cacheTypes);
     this.#router = new Router({ cacheTypes, onError: (error) => this.#report(error) });
+    this.#subscribers = new Subscribers({
+      registry: this.#registry,
+      router: this.#router,
+      assertOpen: () => this.#assertOpen(),
+      privateRefusal: this.#options.privateStreams
+        ? undefined
+        : 'needs `privateStreams: true` in the fleet client options (and a gateway started with credentials)',
+    });
     this.#offRegistry = this.#registry.onChange((connection) => this.#onDemandChange(connection === 'private' ? 'private' : 'public'));
     this.#renew = setInterval(() => this.#renewAll(), renewMs);
     this.#connecting = this.#connect(natsConfig);
@@ -197,53 +205,22 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
 
   /** As `Orchestrator.subscribe`: synchronous; a bad spec throws `SpecError` and changes nothing. */
   subscribe<T extends DataType>(spec: Spec<T>, handler: Handler<T>): Subscription {
-    this.#assertOpen();
-    assertHandler(handler);
-    const specs = [normalizeSpec(spec)];
-    const id = `\u0000sub:${++this.#nextId}`;
-    this.#add(id, specs, handler as (message: UpbitMessage) => void);
-    let live = true;
-    const unsubscribe = (): void => {
-      if (!live) return;
-      live = false;
-      this.#remove(id);
-    };
-    return { id, unsubscribe, [Symbol.dispose]: unsubscribe };
+    return this.#subscribers.subscribe(spec, handler);
   }
 
   /** As `Orchestrator.stream`. */
   stream<T extends DataType>(spec: Spec<T>, options?: StreamOptions): AsyncIterableIterator<MessageOf<T>> {
-    this.#assertOpen();
-    normalizeSpec(spec);
-    return createStream<T>(
-      (s, handler, end) => {
-        const { unsubscribe } = this.subscribe(s, handler);
-        this.#streamEnds.add(end);
-        return () => {
-          this.#streamEnds.delete(end);
-          unsubscribe();
-        };
-      },
-      spec,
-      options,
-    );
+    return this.#subscribers.stream(spec, options);
   }
 
   /** As `Orchestrator.register`: replaces everything `componentId` wants, atomically. */
   register(componentId: string, specs: readonly Spec[], handler: (message: UpbitMessage) => void): void {
-    this.#assertOpen();
-    if (typeof componentId !== 'string' || componentId.length === 0 || componentId.startsWith('\u0000')) {
-      throw new UpstateError('ERR_SPEC', `Expected \`componentId\` to be a non-empty string, got ${String(componentId)}`);
-    }
-    assertHandler(handler);
-    this.#add(componentId, normalizeSpecs(specs), handler);
+    this.#subscribers.register(componentId, specs, handler);
   }
 
   /** As `Orchestrator.unregister`. */
   unregister(componentId: string): boolean {
-    if (!this.#registry.has(componentId)) return false;
-    this.#remove(componentId);
-    return true;
+    return this.#subscribers.unregister(componentId);
   }
 
   /**
@@ -325,7 +302,7 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
       clearInterval(this.#renew);
       clearTimeout(this.#debounce);
       for (const side of Object.values(this.#sides)) clearTimeout(side.retry);
-      for (const end of [...this.#streamEnds]) end();
+      this.#subscribers.endStreams();
       for (const wake of [...this.#waiters]) wake();
       await this.#connecting;
       const nats = this.#nats;
@@ -348,20 +325,6 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
   }
 
   // ── local demand ─────────────────────────────────────────────────────────
-
-  #add(id: string, specs: readonly NormalizedSpec[], handler: (message: UpbitMessage) => void): void {
-    const unsigned = this.#options.privateStreams ? undefined : specs.find((spec) => spec.kind === 'private');
-    if (unsigned) {
-      throw new SpecError('type', unsigned.type, 'needs `privateStreams: true` in the fleet client options (and a gateway started with credentials)');
-    }
-    this.#router.add(id, specs, handler);
-    this.#registry.register(id, specs);
-  }
-
-  #remove(id: string): void {
-    this.#registry.unregister(id);
-    this.#router.remove(id);
-  }
 
   #onDemandChange(kind: ConnectionKind): void {
     const side = this.#sides[kind];
@@ -738,10 +701,6 @@ function newSide(kind: ConnectionKind): Side {
 function isPermissionError(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) if (e instanceof natsErrors.PermissionViolationError) return true;
   return false;
-}
-
-function assertHandler(handler: unknown): void {
-  if (typeof handler !== 'function') throw new UpstateError('ERR_SPEC', `Expected \`handler\` to be a function, got ${typeof handler}`);
 }
 
 function positive(value: unknown, fallback: number, option: string): number {
