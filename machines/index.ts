@@ -35,6 +35,6 @@ export type {
   LinkInput,
   LinkState,
 } from './connection.machine.js';
-export { connectionOf, orchestratorMachine } from './orchestrator.machine.js';
+export { connectionOf, connectionRefOf, orchestratorMachine } from './orchestrator.machine.js';
 export type { OrchestratorContext, OrchestratorEvent, OrchestratorInput, OrchestratorMachine, OrchestratorSnapshot } from './orchestrator.machine.js';
 export { EMPTY_FINGERPRINT, UNKNOWN_FINGERPRINT } from '../src/registry/fingerprint.js';

@@ -1,6 +1,6 @@
-import { assign, sendTo, setup, spawnChild, stopChild, type SnapshotFrom } from 'xstate';
+import { assign, sendTo, setup, spawnChild, stopChild, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { ConnectionId, PublicShardId } from '../src/protocol/upbit/types.js';
-import { connectionMachine, type ConnectionEvent, type ConnectionSnapshot } from './connection.machine.js';
+import { connectionMachine, type ConnectionEvent, type ConnectionMachine, type ConnectionSnapshot } from './connection.machine.js';
 
 /**
  * The root of the actor tree: one connection actor per socket, each with its flush.
@@ -112,5 +112,10 @@ export type OrchestratorSnapshot = SnapshotFrom<OrchestratorMachine>;
 
 /** The snapshot of connection `connection` (a kind, or a shard id), if it runs. */
 export function connectionOf(snapshot: OrchestratorSnapshot, connection: ConnectionId): ConnectionSnapshot | undefined {
-  return (snapshot.children as Record<string, { getSnapshot(): ConnectionSnapshot } | undefined>)[connection]?.getSnapshot();
+  return connectionRefOf(snapshot, connection)?.getSnapshot();
+}
+
+/** The running actor of connection `connection` (shards are spawned under their id), if any. */
+export function connectionRefOf(snapshot: OrchestratorSnapshot, connection: ConnectionId): ActorRefFrom<ConnectionMachine> | undefined {
+  return (snapshot.children as Record<string, ActorRefFrom<ConnectionMachine> | undefined>)[connection];
 }

@@ -52,3 +52,30 @@ export interface OrchestratorEvents {
   reconnecting: [connection: ConnectionId, attempt: number];
   error: [error: UpstateError];
 }
+
+/** Counters of connections that are gone (stopped shards), kept so that totals never go down. */
+export type Retired = Record<keyof FlushStats | 'opened' | 'reconnects', number>;
+
+/** `stats()` from each running connection's report, the counters of those gone, and the router's and registry's figures. */
+export function summarize(
+  reports: readonly (readonly [connection: ConnectionId, report: ConnectionReport])[],
+  retired: Retired,
+  figures: { readonly subscribers: number; readonly deliveries: number },
+): OrchestratorStats {
+  const totals = { ...retired };
+  const connections: Record<string, ConnectionReport> = {};
+  for (const [connection, report] of reports) {
+    connections[connection] = report;
+    for (const key of Object.keys(totals) as (keyof Retired)[]) totals[key] += report[key];
+  }
+  const { opened, reconnects, ...flush } = totals;
+  return {
+    ...flush,
+    batchEfficiency: flush.changes === 0 ? 0 : flush.changesAbsorbed / flush.changes,
+    averageBatchSize: flush.flushesStarted === 0 ? 0 : flush.changes / flush.flushesStarted,
+    connectionsOpened: opened,
+    reconnects,
+    ...figures,
+    connections: connections as ConnectionReports,
+  };
+}

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import { type Actor, createActor } from 'xstate';
-import { orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
-import { ZERO_FLUSH_STATS, type FlushStats } from '../machines/flush.machine.js';
+import { connectionRefOf, orchestratorMachine, type OrchestratorMachine } from '../machines/orchestrator.machine.js';
+import { ZERO_FLUSH_STATS } from '../machines/flush.machine.js';
 import { OptionError, UpstateError } from './errors.js';
-import type { ConnectionReport, ConnectionReports, OrchestratorEvents, OrchestratorStats } from './events.js';
+import { type OrchestratorEvents, type OrchestratorStats, type Retired, summarize } from './events.js';
 import { type OrchestratorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { connectionLogic, Port } from './port/port.js';
 import { type ConnectionId, type DataType, type MessageOf, type UpbitMessage } from './protocol/upbit/types.js';
@@ -19,7 +19,6 @@ import { Waiters } from './waiters.js';
 export type { ConnectionReport, ConnectionReports, FlushState, LinkState, OrchestratorEvents, OrchestratorStats } from './events.js';
 
 /** What the totals of `stats()` keep of a released shard. */
-type Retired = Record<keyof FlushStats | 'opened' | 'reconnects', number>;
 
 export type { Handler, Subscription } from './subscribers.js';
 
@@ -153,28 +152,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   /** The pending-flush metrics and more, summed over connections (closed shards included), with a report per running connection. */
   stats(): OrchestratorStats {
-    const connections: Record<string, ConnectionReport> = {};
-    const totals: Record<keyof FlushStats, number> = { ...ZERO_FLUSH_STATS };
-    for (const key of Object.keys(totals) as (keyof FlushStats)[]) totals[key] = this.#retired[key];
-    let connectionsOpened = this.#retired.opened;
-    let reconnects = this.#retired.reconnects;
-    for (const [connection, port] of this.#sortedPorts()) {
-      const report = port.report();
-      connections[connection] = report;
-      for (const key of Object.keys(totals) as (keyof FlushStats)[]) totals[key] += report[key];
-      connectionsOpened += report.opened;
-      reconnects += report.reconnects;
-    }
-    return {
-      ...totals,
-      batchEfficiency: totals.changes === 0 ? 0 : totals.changesAbsorbed / totals.changes,
-      averageBatchSize: totals.flushesStarted === 0 ? 0 : totals.changes / totals.flushesStarted,
-      connectionsOpened,
-      reconnects,
-      subscribers: this.#registry.size,
-      deliveries: this.#router.deliveries,
-      connections: connections as ConnectionReports,
-    };
+    const reports = this.#sortedPorts().map(([connection, port]) => [connection, port.report()] as const);
+    return summarize(reports, this.#retired, { subscribers: this.#registry.size, deliveries: this.#router.deliveries });
   }
 
   /** Stops every actor, ends every stream, closes both sockets and every timer. Idempotent; nothing is left running. */
@@ -237,7 +216,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   #observe(connection: ConnectionId, port: Port): void {
-    const ref = (this.actor.getSnapshot().children as Record<string, Parameters<Port['observe']>[0] | undefined>)[connection];
+    const ref = connectionRefOf(this.actor.getSnapshot(), connection);
     if (ref !== undefined) port.observe(ref);
   }
 
