@@ -14,6 +14,7 @@ import { Router } from './router/index.js';
 import { FleetClient, type FleetClientOptions } from './fleet/client.js';
 import type { StreamOptions } from './stream.js';
 import { type Handler, Subscribers, type Subscription } from './subscribers.js';
+import { emitSafely, report, type Reporting } from './report.js';
 import { Waiters } from './waiters.js';
 
 export type { ConnectionReport, ConnectionReports, FlushState, LinkState, OrchestratorEvents, OrchestratorStats } from './events.js';
@@ -247,24 +248,13 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return link === 'dormant' && flush === 'idle';
   }
 
-  /**
-   * Emits from inside an actor observer, where a throw would become an uncaught exception and
-   * cut the observer short: a listener that throws is reported as `ERR_HANDLER` instead.
-   */
+  /** Emits without letting a listener's exception escape into an actor observer (see report.ts). */
   #emitSafely<E extends keyof OrchestratorEvents>(event: E, ...args: EventEmitter.ArgumentMap<OrchestratorEvents>[Extract<E, keyof OrchestratorEvents>]): void {
-    try {
-      this.emit(event, ...args);
-    } catch (cause) {
-      const error = new UpstateError('ERR_HANDLER', `A listener of '${String(event)}' threw`, { cause });
-      if (event === 'error') this.#options.logger.error({ code: error.code, err: String(cause) }, 'upstate: an error listener threw');
-      else this.#report(error);
-    }
+    emitSafely(this as Reporting, this.#options.logger, 'upstate', event, args);
   }
 
   #report(error: UpstateError): void {
-    this.#options.logger.error({ code: error.code, err: error.message }, 'upstate: error');
-    // An unheard 'error' must not crash the host: emit only when someone listens.
-    if (this.listenerCount('error') > 0) this.#emitSafely('error', error);
+    report(this as Reporting, this.#options.logger, 'upstate', error);
   }
 
   #assertOpen(): void {

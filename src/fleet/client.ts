@@ -16,6 +16,7 @@ import { CONNECTION_KINDS, DATA_TYPES, isDataType, type ConnectionKind, type Dat
 import { Registry, type Spec } from '../registry/index.js';
 import { DEFAULT_CACHE_TYPES, Router } from '../router/index.js';
 import type { StreamOptions } from '../stream.js';
+import { emitSafely, report, type Reporting } from '../report.js';
 import { Subscribers } from '../subscribers.js';
 import {
   FLEET_PROTOCOL,
@@ -663,18 +664,11 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
   }
 
   #emitSafely<E extends keyof FleetClientEvents>(event: E, ...args: EventEmitter.ArgumentMap<FleetClientEvents>[Extract<E, keyof FleetClientEvents>]): void {
-    try {
-      this.emit(event, ...args);
-    } catch (cause) {
-      const error = new UpstateError('ERR_HANDLER', `A listener of '${String(event)}' threw`, { cause });
-      if (event === 'error') this.#options.logger.error({ code: error.code, err: String(cause) }, 'upstate: an error listener threw');
-      else this.#report(error);
-    }
+    emitSafely(this as Reporting, this.#options.logger, 'upstate fleet', event, args);
   }
 
   #report(error: UpstateError): void {
-    this.#options.logger.error({ code: error.code, err: error.message }, 'upstate fleet: error');
-    if (this.listenerCount('error') > 0) this.#emitSafely('error', error);
+    report(this as Reporting, this.#options.logger, 'upstate fleet', error);
   }
 
   #assertOpen(): void {
