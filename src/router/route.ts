@@ -90,8 +90,10 @@ export class Route {
   snapshotCuts = NO_CUTS;
   /** Snapshot-only wishes in the lists of both stream types: the next frame is their one message. */
   waiting = NO_WISHES;
-  /** There are cuts or waiting wishes: frames take the full path (one check on the hot path). */
+  /** There are cuts or waiting wishes, or the lists are stale: frames take the full path (one check on the hot path). */
   more = false;
+  /** The wishes changed since the lists were built: they are rebuilt before the next delivery. */
+  stale = false;
   /** The last frame routed here, when the type is cached. */
   last: UpbitMessage | undefined = undefined;
   /** The route of another orderbook level of the same code. */
@@ -134,6 +136,13 @@ export class Route {
     [this.realtime, this.realtimeCuts] = realtime.build();
     this.waiting = waiting.length === 0 ? NO_WISHES : waiting;
     this.more = this.snapshotCuts.length > 0 || this.realtimeCuts.length > 0 || waiting.length > 0;
+    this.stale = false;
+  }
+
+  /** The wishes changed: the next delivery rebuilds the lists first (and takes the full path to do so). */
+  markStale(): void {
+    this.stale = true;
+    this.more = true;
   }
 
   /** Forgets everything: the route is no longer indexed (its cached frame goes with it). */
@@ -143,6 +152,7 @@ export class Route {
     this.realtimeCuts = this.snapshotCuts = NO_CUTS;
     this.waiting = NO_WISHES;
     this.more = false;
+    this.stale = false;
     this.last = undefined;
   }
 }

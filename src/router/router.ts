@@ -71,6 +71,8 @@ export class Router {
   #routeCount = 0;
   /** Moves on every `add` and `remove`: a delivery that sees it move checks each owner left to call. */
   #changes = 0;
+  /** Routes whose lists wait for their rebuild (see `#rebuild`). */
+  readonly #stale = new Set<Route>();
 
   constructor(options: RouterOptions = {}) {
     const { onError = rethrowLater, cacheTypes = DEFAULT_CACHE_TYPES } = options;
@@ -220,27 +222,45 @@ export class Router {
     for (const [key, wish] of owner.wishes) this.#drop(wish, key, touched);
   }
 
-  /** Recomputes a route's receiver lists, or unindexes it when nobody wants it. */
+  /**
+   * A route's wishes changed: unindexes it when nobody wants it, else marks its lists stale. They
+   * are rebuilt once at the end of the tick, or by the next delivery if that comes first (see
+   * `#fresh`): N subscribers joining one route in a tick cost one rebuild, not N (rebuilding on
+   * every change made that quadratic), and a handler that subscribes mid-delivery is in the lists
+   * of the very next frame.
+   */
   #rebuild(route: Route): void {
     const index = this.#index[route.type];
     if (route.wishes.size === 0) this.#unindex(route, index);
-    const shared = index.get(ALL_MARKETS)?.[0];
-    if (route.code !== ALL_MARKETS) {
-      if (route.wishes.size > 0) this.#rebuildOne(route, shared, index);
-      return;
-    }
-    if (shared !== undefined) this.#rebuildOne(shared, undefined, index);
+    else this.#markStale(route);
+    if (route.code !== ALL_MARKETS) return;
     // Every myOrder code route also serves the all-markets wishes.
     for (const [code, receivers] of index) {
       if (code === ALL_MARKETS) continue;
-      for (let r: Route | undefined = receivers[0]; r !== undefined; r = r.next) this.#rebuildOne(r, shared, index);
+      for (let r: Route | undefined = receivers[0]; r !== undefined; r = r.next) this.#markStale(r);
     }
   }
 
-  /** Rebuilds one route's lists; the first route of its code hands the index its new REALTIME list. */
-  #rebuildOne(route: Route, shared: Route | undefined, index: Index): void {
-    route.rebuild(shared);
+  #markStale(route: Route): void {
+    if (route.stale) return;
+    route.markStale();
+    if (this.#stale.size === 0) queueMicrotask(() => this.#freshenAll());
+    this.#stale.add(route);
+  }
+
+  #freshenAll(): void {
+    for (const route of this.#stale) this.#fresh(route);
+    this.#stale.clear();
+  }
+
+  /** `route`, its lists rebuilt first if its wishes changed; the first route of its code hands the index its new REALTIME list. */
+  #fresh(route: Route): Route {
+    if (route.stale !== true) return route;
+    this.#stale.delete(route);
+    const index = this.#index[route.type];
+    route.rebuild(route.code === ALL_MARKETS ? undefined : index.get(ALL_MARKETS)?.[0]);
     if (index.get(route.code)?.[0] === route) index.set(route.code, route.realtime);
+    return route;
   }
 
   #unindex(route: Route, index: Index): void {
@@ -255,6 +275,7 @@ export class Router {
       before.next = route.next;
     }
     route.clear();
+    this.#stale.delete(route);
     this.#routeCount--;
   }
 
@@ -305,7 +326,8 @@ export class Router {
    * waiting snapshot-only wishes served. Every list is captured before the first handler runs,
    * the waiting wishes too: one added meanwhile did not get this frame, so it is not marked served.
    */
-  #deliver(route: Route, message: UpbitMessage): number {
+  #deliver(stale: Route, message: UpbitMessage): number {
+    const route = this.#fresh(stale);
     const isSnapshot = message.stream_type === 'SNAPSHOT';
     const receivers = isSnapshot ? route.snapshot : route.realtime;
     const cuts = isSnapshot ? route.snapshotCuts : route.realtimeCuts;

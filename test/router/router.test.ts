@@ -3,6 +3,7 @@ import { OptionError, type UpstateError } from '../../src/errors.js';
 import type { OrderbookMessage, TickerMessage, TradeMessage, UpbitMessage } from '../../src/protocol/upbit/types.js';
 import { normalizeSpec, type Spec } from '../../src/registry/index.js';
 import { Router, type RouterOptions } from '../../src/router/index.js';
+import { Route } from '../../src/router/route.js';
 import { candle, myAsset, myOrder, orderbook, ticker, trade } from './messages.js';
 
 /** Runs every microtask queued so far (cached values are delivered in one). */
@@ -320,14 +321,15 @@ describe('Router', () => {
     });
 
     it('is rethrown asynchronously when there is no onError', () => {
-      const later: (() => void)[] = [];
-      vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) => later.push(callback));
       const router = new Router();
       const other = vi.fn();
       router.add('faulty', [normalizeSpec({ type: 'trade', codes: ['KRW-BTC'] })], () => {
         throw new Error('boom');
       });
       router.add('other', [normalizeSpec({ type: 'trade', codes: ['KRW-BTC'] })], other);
+      // Only what the delivery defers (the adds defer the rebuild of the route's lists).
+      const later: (() => void)[] = [];
+      vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) => later.push(callback));
       router.route(trade('KRW-BTC'));
       expect(other).toHaveBeenCalledTimes(1);
       expect(later).toHaveLength(1);
@@ -335,8 +337,6 @@ describe('Router', () => {
     });
 
     it('does not stop delivery when onError itself throws', () => {
-      const later: (() => void)[] = [];
-      vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) => later.push(callback));
       const router = new Router({
         onError: () => {
           throw new Error('reporter failed');
@@ -347,6 +347,8 @@ describe('Router', () => {
         throw new Error('boom');
       });
       router.add('other', [normalizeSpec({ type: 'trade', codes: ['KRW-BTC'] })], other);
+      const later: (() => void)[] = [];
+      vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((callback) => later.push(callback));
       router.route(trade('KRW-BTC'));
       expect(other).toHaveBeenCalledTimes(1);
       expect(() => later[0]!()).toThrow('reporter failed');
@@ -501,6 +503,30 @@ describe('Router', () => {
   });
 
   describe('add / remove', () => {
+    it('rebuilds a route once for the changes of one tick, not once per subscriber (linear, not quadratic, in subscribers)', async () => {
+      const rebuild = vi.spyOn(Route.prototype, 'rebuild');
+      const { router, subscribe } = setup();
+      const inboxes = Array.from({ length: 200 }, (_, i) => subscribe(`chart-${i}`, { type: 'ticker', codes: ['KRW-BTC'] }));
+      expect(rebuild).not.toHaveBeenCalled();
+      await microtasks();
+      expect(rebuild).toHaveBeenCalledTimes(1);
+      for (let i = 0; i < 100; i++) router.remove(`chart-${i}`);
+      await microtasks();
+      expect(rebuild).toHaveBeenCalledTimes(2);
+      router.route(ticker('KRW-BTC'));
+      expect(inboxes.map((inbox) => inbox.length)).toEqual([...Array(100).fill(0), ...Array(100).fill(1)]);
+    });
+
+    it('delivers by the latest subscribers when a frame comes before the deferred rebuild', () => {
+      const { router, subscribe } = setup();
+      const early = subscribe('early', { type: 'ticker', codes: ['KRW-BTC'] });
+      router.route(ticker('KRW-BTC'));
+      const late = subscribe('late', { type: 'ticker', codes: ['KRW-BTC'] });
+      router.remove('early');
+      router.route(ticker('KRW-BTC'));
+      expect([early.length, late.length]).toEqual([1, 1]);
+    });
+
     it('replaces an owner’s routes', () => {
       const { router, subscribe } = setup();
       subscribe('chart', { type: 'ticker', codes: ['KRW-BTC'] });
