@@ -2,7 +2,7 @@ import { and, assign, fromCallback, fromPromise, not, sendTo, setup, type Snapsh
 import { DEFAULTS } from '../src/defaults.js';
 import type { ConnectionId, ConnectionKind } from '../src/protocol/upbit/types.js';
 import { EMPTY_FINGERPRINT } from '../src/registry/fingerprint.js';
-import { flushMachine, type FlushSnapshot } from './flush.machine.js';
+import { flushMachine, type FlushSnapshot, type RegistryChangedEvent } from './flush.machine.js';
 
 /**
  * One WebSocket connection (public or private) and its pending flush.
@@ -70,7 +70,7 @@ export interface LinkFailure {
 }
 
 export type ConnectionEvent =
-  | { type: 'registry.changed'; fingerprint: number }
+  | RegistryChangedEvent
   | { type: 'link.alive' }
   | { type: 'link.closed'; code?: number; reason?: string }
   /** Upbit refused the credentials on an open socket (an INVALID_AUTH error frame). */
@@ -158,10 +158,7 @@ export const connectionMachine = setup({
   },
   actions: {
     recordDesired: assign({ desired: (_, params: { fingerprint: number }) => params.fingerprint }),
-    forwardChange: sendTo('flush', (_, params: { fingerprint: number }) => ({
-      type: 'registry.changed' as const,
-      fingerprint: params.fingerprint,
-    })),
+    forwardChange: sendTo('flush', (_, params: RegistryChangedEvent) => params),
     forwardRefusal: sendTo('flush', (_, params: { name: string }) => ({ type: 'request.refused' as const, name: params.name })),
     forwardRetry: sendTo('flush', { type: 'flush.retry' }),
     notifyLinkUp: sendTo('flush', { type: 'link.up' }),

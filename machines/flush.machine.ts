@@ -68,8 +68,16 @@ export interface FlushInput {
   readonly leadingEdge?: boolean;
 }
 
+/** The registry's desired state changed; the changes of one tick arrive as one event. */
+export interface RegistryChangedEvent {
+  readonly type: 'registry.changed';
+  readonly fingerprint: number;
+  /** How many changes this event stands for. @default 1 */
+  readonly changes?: number;
+}
+
 export type FlushEvent =
-  | { type: 'registry.changed'; fingerprint: number }
+  | RegistryChangedEvent
   /** The socket opened: the server holds nothing, the whole desired state must be sent. */
   | { type: 'link.up' }
   | { type: 'link.down' }
@@ -115,6 +123,9 @@ export const ZERO_FLUSH_STATS: FlushStats = Object.freeze({
   refusals: 0,
 });
 
+/** How many registry changes one `registry.changed` stands for. */
+const changesIn = (event: RegistryChangedEvent): number => event.changes ?? 1;
+
 const count =
   (key: keyof FlushStats) =>
   ({ context }: { context: FlushContext }): FlushStats => ({ ...context.stats, [key]: context.stats[key] + 1 });
@@ -125,6 +136,12 @@ const RESEND = {
   actions: ['markLinkUp', 'countFlushStarted'],
   description: 'A (re)opened socket holds nothing: the whole desired state goes out again, with snapshots.',
 } as const;
+
+/** A change that starts a flush: the new desired state, counted as the flush's first change. */
+const START_FLUSH = [
+  { type: 'recordDesired', params: ({ event }: { event: RegistryChangedEvent }) => event },
+  { type: 'startFlush', params: ({ event }: { event: RegistryChangedEvent }) => event },
+] as const;
 
 /** The same where nothing may be wanted: then there is nothing to send. */
 const RESEND_IF_WANTED = [{ guard: 'hasDemand', ...RESEND }, { target: '#flush.idle', actions: 'markLinkUp' }] as const;
@@ -152,30 +169,31 @@ export const flushMachine = setup({
     isLinkUp: ({ context }) => context.linkUp,
     isDirty: ({ context }) => context.dirty,
     isLeadingEdge: ({ context }) => context.leadingEdge,
+    isHeldByServer: ({ context }, params: RegistryChangedEvent) => params.fingerprint === context.server,
+    wantsNothing: (_, params: RegistryChangedEvent) => params.fingerprint === EMPTY_FINGERPRINT,
   },
   actions: {
+    /** Takes in the new desired state and counts the changes the event stands for. */
     recordDesired: assign({
-      desired: (_, params: { fingerprint: number }) => params.fingerprint,
+      desired: (_, params: RegistryChangedEvent) => params.fingerprint,
+      stats: ({ context }, params: RegistryChangedEvent) => ({ ...context.stats, changes: context.stats.changes + changesIn(params) }),
     }),
+    /** A flush starts with this event; the other changes it stands for (made in the same tick) ride along. */
     startFlush: assign({
-      stats: ({ context }) => ({
+      stats: ({ context }, params: RegistryChangedEvent) => ({
         ...context.stats,
         flushesStarted: context.stats.flushesStarted + 1,
-        changes: context.stats.changes + 1,
+        changesAbsorbed: context.stats.changesAbsorbed + changesIn(params) - 1,
       }),
     }),
     countFlushStarted: assign({ stats: count('flushesStarted') }),
     absorbChange: assign({
-      stats: ({ context }) => ({
+      stats: ({ context }, params: RegistryChangedEvent) => ({
         ...context.stats,
-        changes: context.stats.changes + 1,
-        changesAbsorbed: context.stats.changesAbsorbed + 1,
+        changesAbsorbed: context.stats.changesAbsorbed + changesIn(params),
       }),
     }),
-    markDirty: assign({
-      dirty: true,
-      stats: ({ context }) => ({ ...context.stats, changes: context.stats.changes + 1 }),
-    }),
+    markDirty: assign({ dirty: true }),
     clearDirty: assign({ dirty: false }),
     markLinkUp: assign({ linkUp: true, server: EMPTY_FINGERPRINT }),
     markLinkDown: assign({ linkUp: false, server: EMPTY_FINGERPRINT }),
@@ -224,16 +242,23 @@ export const flushMachine = setup({
       on: {
         'registry.changed': [
           {
+            guard: { type: 'isHeldByServer', params: ({ event }) => event },
+            actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'countDuplicatePrevented'],
+            description: 'The changes cancelled out: the server holds this state already, so nothing is sent and no token is spent.',
+          },
+          {
+            guard: { type: 'wantsNothing', params: ({ event }) => event },
+            actions: { type: 'recordDesired', params: ({ event }) => event },
+            description: 'Nothing is wanted any more: Upbit has no unsubscribe and refuses an empty request, so the connection lingers, then closes.',
+          },
+          {
             guard: 'isLeadingEdge',
             target: 'rateWaiting',
-            actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+            actions: START_FLUSH,
             description:
               'Leading edge: nothing was sent lately, so the change goes out as soon as the link is open and a token is granted; changes made meanwhile (in the same tick, or while the link opens) ride along.',
           },
-          {
-            target: 'debouncing',
-            actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
-          },
+          { target: 'debouncing', actions: START_FLUSH },
         ],
         'link.up': RESEND_IF_WANTED,
         'request.refused': { target: 'refused', actions: 'markRefused' },
@@ -244,7 +269,10 @@ export const flushMachine = setup({
       description: 'Collects changes for the `debounce` delay; each change that arrives meanwhile is absorbed by this flush.',
       on: {
         'registry.changed': {
-          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'absorbChange'],
+          actions: [
+            { type: 'recordDesired', params: ({ event }) => event },
+            { type: 'absorbChange', params: ({ event }) => event },
+          ],
         },
         'request.refused': {
           actions: 'markRefused',
@@ -274,7 +302,10 @@ export const flushMachine = setup({
       initial: 'checkingLink',
       on: {
         'registry.changed': {
-          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'absorbChange'],
+          actions: [
+            { type: 'recordDesired', params: ({ event }) => event },
+            { type: 'absorbChange', params: ({ event }) => event },
+          ],
         },
         'request.refused': {
           actions: 'markRefused',
@@ -370,7 +401,7 @@ export const flushMachine = setup({
       on: {
         'registry.changed': {
           target: 'debouncing',
-          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+          actions: START_FLUSH,
         },
         'link.up': RESEND,
         'request.refused': { target: 'refused', actions: 'markRefused' },
@@ -383,7 +414,7 @@ export const flushMachine = setup({
       on: {
         'registry.changed': {
           target: 'debouncing',
-          actions: [{ type: 'recordDesired', params: ({ event }) => event }, 'startFlush'],
+          actions: START_FLUSH,
         },
         'flush.retry': { target: 'debouncing', actions: 'countFlushStarted' },
         'link.up': RESEND_IF_WANTED,

@@ -1,6 +1,7 @@
 import { assign, sendTo, setup, spawnChild, stopChild, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { ConnectionId, PublicShardId } from '../src/protocol/upbit/types.js';
 import { connectionMachine, type ConnectionEvent, type ConnectionMachine, type ConnectionSnapshot } from './connection.machine.js';
+import type { RegistryChangedEvent } from './flush.machine.js';
 
 /**
  * The root of the actor tree: one connection actor per socket, each with its flush.
@@ -24,7 +25,7 @@ export interface OrchestratorContext {
 }
 
 export type OrchestratorEvent =
-  | { type: 'registry.changed'; connection: ConnectionId; fingerprint: number }
+  | (RegistryChangedEvent & { readonly connection: ConnectionId })
   /** Retry a connection that stopped on refused credentials, or resend a refused request. */
   | { type: 'connection.retry'; connection: ConnectionId }
   /** A spawned shard's connection closed and its shard is empty: stop its actor. */
@@ -57,7 +58,9 @@ export const orchestratorMachine = setup({
     forwardToConnection: sendTo(
       ({ event }) => event.connection,
       ({ event }): ConnectionEvent =>
-        event.type === 'registry.changed' ? { type: 'registry.changed', fingerprint: event.fingerprint } : { type: 'connection.retry' },
+        event.type === 'registry.changed'
+          ? { type: 'registry.changed', fingerprint: event.fingerprint, changes: event.changes }
+          : { type: 'connection.retry' },
     ),
     spawnShard: spawnChild('publicConnection', {
       id: ({ event }) => event.connection,

@@ -90,6 +90,8 @@ export const MACHINE_DOCS: readonly MachineDoc[] = [
       hasNoDemand: 'The desired state is empty.',
       hasDemand: 'The desired state is not empty.',
       isLeadingEdge: 'The flush sends a change that finds it idle without a debounce first (the `leadingEdge` option).',
+      isHeldByServer: "The change's fingerprint equals what the server holds: the changes since the last send cancelled out.",
+      wantsNothing: "The change's fingerprint is the empty state's: nothing is wanted on this connection any more.",
       isLinkUp: 'The socket is open (the last link event was `link.up`).',
       isDirty: 'A change arrived while the message was being sent.',
     },

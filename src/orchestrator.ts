@@ -46,6 +46,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   readonly #waiters = new Waiters();
   readonly #unsubscribers: (() => void)[] = [];
   readonly #subscribers: Subscribers;
+  /** Registry changes not yet told to the chart: the latest fingerprint per connection and how many changes it stands for. */
+  readonly #unsent = new Map<ConnectionId, { fingerprint: number; changes: number }>();
   #closed: Promise<void> | undefined;
 
   constructor(options: OrchestratorOptions = {}) {
@@ -176,7 +178,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   #checkSettled(): void {
-    if (this.#waiters.size === 0) return;
+    // Changes the chart has not heard of yet are not on the wire.
+    if (this.#waiters.size === 0 || this.#unsent.size > 0) return;
     let settled = true;
     for (const port of this.#ports.values()) {
       const settlement = port.settlement();
@@ -199,7 +202,31 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   /** A shard the chart does not run yet gets its port first, so the actor it spawns finds it. */
+  /**
+   * Collects the registry's changes of one tick and tells the chart once per connection, at the
+   * next microtask: a burst of N `subscribe()` calls costs the charts one event, not N, and the
+   * leading edge still sends before the next turn of the event loop.
+   */
   #onRegistryChange(connection: ConnectionId, fingerprint: number): void {
+    const unsent = this.#unsent.get(connection);
+    if (unsent !== undefined) {
+      unsent.fingerprint = fingerprint;
+      unsent.changes++;
+      return;
+    }
+    if (this.#unsent.size === 0) queueMicrotask(() => this.#tellChart());
+    this.#unsent.set(connection, { fingerprint, changes: 1 });
+  }
+
+  #tellChart(): void {
+    const unsent = [...this.#unsent];
+    this.#unsent.clear();
+    if (this.#closed) return;
+    for (const [connection, { fingerprint, changes }] of unsent) this.#tellConnection(connection, fingerprint, changes);
+    this.#checkSettled();
+  }
+
+  #tellConnection(connection: ConnectionId, fingerprint: number, changes: number): void {
     let fresh: Port | undefined;
     if (!this.#ports.has(connection)) {
       try {
@@ -212,7 +239,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       this.#ports.set(connection, fresh);
     }
     this.#releasing.delete(connection);
-    this.actor.send({ type: 'registry.changed', connection, fingerprint });
+    this.actor.send({ type: 'registry.changed', connection, fingerprint, changes });
     if (fresh !== undefined) this.#observe(connection, fresh);
   }
 
