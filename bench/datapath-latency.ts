@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startExchange } from '../src/sim/index.js';
 import { openReader, type ReaderKind } from './datapath-clients.js';
 import { captureTickerFrames } from './datapath-frames.js';
+import { quantile } from './harness.js';
 
 export interface LatencyRun {
   /** Microseconds, sorted. */
@@ -36,9 +37,7 @@ export async function measureLatency(kind: ReaderKind, samples: number): Promise
       await new Promise((resolve) => setImmediate(resolve));
     }
     await reader.close();
-    times.sort((a, b) => a - b);
-    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
-    return { p50: at(0.5), p99: at(0.99), samples };
+    return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), samples };
   } finally {
     await exchange.close();
   }

@@ -21,7 +21,7 @@ import type { UpbitMessage } from '../src/protocol/upbit/types.js';
 import { upbitConnectGate } from '../src/rate/index.js';
 import { startExchange } from '../src/sim/index.js';
 import { hasNatsServer, startNatsServer } from '../test/fleet/nats-server.js';
-import { median } from './harness.js';
+import { median, quantile } from './harness.js';
 
 const MARKETS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA', 'KRW-TRX', 'KRW-LINK', 'KRW-DOT', 'KRW-AVAX'];
 /** A run waits at most this long for every client's first value. */
@@ -48,10 +48,6 @@ type Mode = 'direct' | 'fleet';
 
 function demandOf(i: number): string[] {
   return [0, 1, 2].map((j) => MARKETS[(i + j * 3) % MARKETS.length]!);
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function runOnce(mode: Mode, k: number, seconds: number, natsUrl: string | undefined): Promise<RunFigures> {
@@ -99,7 +95,6 @@ async function runOnce(mode: Mode, k: number, seconds: number, natsUrl: string |
   hops.length = 0;
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   const framesPerSecond = median(counts.map((c) => c / seconds));
-  const sortedHops = [...hops].sort((a, b) => a - b);
   const figures: RunFigures = {
     connections: exchange.counters.connectionsAccepted,
     messages: exchange.counters.messagesReceived,
@@ -107,8 +102,8 @@ async function runOnce(mode: Mode, k: number, seconds: number, natsUrl: string |
     refused429,
     firstValueMs,
     framesPerSecond,
-    hopP50: sortedHops.length > 0 ? percentile(sortedHops, 50) : undefined,
-    hopP99: sortedHops.length > 0 ? percentile(sortedHops, 99) : undefined,
+    hopP50: hops.length > 0 ? quantile(hops, 0.5) : undefined,
+    hopP99: hops.length > 0 ? quantile(hops, 0.99) : undefined,
   };
   await Promise.all(clients.map((c) => c.close()));
   await gateway?.close();

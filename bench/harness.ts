@@ -15,6 +15,13 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The value below which a fraction `q` of `values` lies (nearest rank; `q` = 0.99 for p99). */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) throw new Error('quantile of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
 /** mulberry32: the same inputs on every run, so runs compare. */
 export function prng(seed: number): () => number {
   let state = seed >>> 0;
