@@ -1,18 +1,15 @@
 /**
- * A real `nats-server` for the fleet tests: the binary from PATH, on 127.0.0.1 and a free port,
- * with its own config file, stoppable and restartable on the same port. Missing binary: see
- * test/support/outside-binaries.ts.
+ * A real `nats-server` for the fleet tests: the binary outside-binaries.ts finds, on 127.0.0.1
+ * and a free port, with its own config file, stoppable and restartable on the same port. A suite
+ * checks first that the binary is there (`requireBinary(NATS_SERVER, …)`).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-/** Whether `nats-server` is on PATH. */
-export function hasNatsServer(): boolean {
-  return spawnSync('nats-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
+import { afterAll, beforeAll } from 'vitest';
+import { NATS_SERVER } from './outside-binaries.js';
 
 export interface NatsServer {
   readonly url: string;
@@ -49,7 +46,7 @@ export async function startNatsServer(config = '', options: { jetstream?: boolea
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     if (child !== undefined && child.exitCode === null && child.signalCode === null) return;
-    const proc = spawn('nats-server', ['-c', file], { stdio: 'ignore' });
+    const proc = spawn(NATS_SERVER.path, ['-c', file], { stdio: 'ignore' });
     child = proc;
     await waitForPort(port, true);
   };
@@ -71,6 +68,35 @@ export async function startNatsServer(config = '', options: { jetstream?: boolea
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One nats-server for the describe block this is called in: started before its first test, closed
+ * after its last. The returned server stands for it inside the tests (and their hooks).
+ */
+export function natsServerForSuite(config = '', options: { jetstream?: boolean; startTimeoutMs?: number } = {}): NatsServer {
+  let server: NatsServer | undefined;
+  beforeAll(async () => {
+    server = await startNatsServer(config, options);
+  }, options.startTimeoutMs);
+  afterAll(async () => {
+    await server?.close();
+  });
+  const started = (): NatsServer => {
+    if (server === undefined) throw new Error('natsServerForSuite: nats-server has not started (use it inside the tests of its describe block)');
+    return server;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get port() {
+      return started().port;
+    },
+    start: async () => started().start(),
+    stop: async () => started().stop(),
+    close: async () => started().close(),
   };
 }
 
