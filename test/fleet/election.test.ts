@@ -15,7 +15,7 @@ import { natsServerForSuite } from '../support/nats-server.js';
 const available = requireBinary(NATS_SERVER, 'test/fleet/election.test.ts');
 
 describe.runIf(available)('electing the active gateway (in process)', () => {
-  const plain = natsServerForSuite();
+  const plain = natsServerForSuite('', { startTimeoutMs: 30_000 });
   const js = natsServerForSuite('', { jetstream: true, startTimeoutMs: 30_000 });
   let exchange: ExchangeHandle;
   let gateways: Gateway[] = [];
