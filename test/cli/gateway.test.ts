@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseGatewayArgs, run } from '../../src/cli/gateway.js';
 import { GATEWAY_USAGE } from '../../src/cli/usage.js';
 import { UsageError } from '../../src/cli/args.js';
 import { createFleetClient } from '../../src/fleet/index.js';
 import type { UpbitMessage } from '../../src/protocol/upbit/types.js';
-import { startNatsServer, type NatsServer } from '../fleet/nats-server.js';
+import { natsServerForSuite } from '../support/nats-server.js';
 import { NATS_SERVER, requireBinary } from '../support/outside-binaries.js';
 import { captureIo } from './io.js';
 
@@ -49,13 +49,7 @@ describe('upstate gateway arguments', () => {
 const available = requireBinary(NATS_SERVER, 'test/cli/gateway.test.ts');
 
 describe.runIf(available)('upstate gateway --nats (real nats-server)', () => {
-  let nats: NatsServer;
-  beforeAll(async () => {
-    nats = await startNatsServer();
-  });
-  afterAll(async () => {
-    await nats?.close();
-  });
+  const nats = natsServerForSuite();
 
   it('works offline: with neither endpoint it starts the embedded exchange and serves clients', async () => {
     const controller = new AbortController();

@@ -8,7 +8,7 @@ import { createFleetClient, type FleetClient } from '../../src/fleet/index.js';
 import type { EventEmitter } from 'eventemitter3';
 import { createOrchestrator, type Orchestrator, type OrchestratorEvents } from '../../src/orchestrator.js';
 import type { Spec } from '../../src/registry/index.js';
-import { freePort } from './nats-server.js';
+import { freePort } from '../support/nats-server.js';
 
 let client: FleetClient | undefined;
 afterEach(async () => {

@@ -5,19 +5,10 @@
  * the count of messages seen per `type code`, realtime trades seen twice, and stale frames dropped.
  */
 import { createFleetClient } from '../../src/fleet/index.js';
-import type { Spec } from '../../src/registry/index.js';
+// A type only: the child process does not load processes.ts.
+import type { ClientSetup } from './processes.js';
 
-interface Setup {
-  readonly nats: string;
-  readonly user?: string;
-  readonly pass?: string;
-  readonly specs: readonly Spec[];
-  readonly leaseMs?: number;
-  readonly renewMs?: number;
-  readonly privateStreams?: boolean;
-}
-
-const setup = JSON.parse(process.env.UPSTATE_FLEET_CLIENT ?? '{}') as Setup;
+const setup = JSON.parse(process.env.UPSTATE_FLEET_CLIENT ?? '{}') as ClientSetup;
 const send = (message: unknown): void => {
   // The parent may be gone (a test that ended): a failed send is no error of the client's.
   if (process.connected) process.send?.(message, undefined, {}, () => {});

@@ -2,37 +2,24 @@
  * The fleet client and gateway in this process, against a real nats-server and the embedded
  * exchange with no automatic ticks (the test says when the market moves).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createFleetClient, startGateway, type FleetClient, type Gateway } from '../../src/fleet/index.js';
 import type { UpbitMessage } from '../../src/protocol/upbit/types.js';
 import { startExchange, type ExchangeHandle } from '../../src/sim/index.js';
 import { NATS_SERVER, requireBinary } from '../support/outside-binaries.js';
-import { startNatsServer, type NatsServer } from './nats-server.js';
+import { eventually } from '../support/eventually.js';
+import { natsServerForSuite } from '../support/nats-server.js';
 
 const available = requireBinary(NATS_SERVER, 'test/fleet/client.test.ts');
 
-async function eventually(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`eventually: ${what} not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe.runIf(available)('fleet client and gateway (in process, real nats-server)', () => {
-  let nats: NatsServer;
+  const nats = natsServerForSuite();
   let exchange: ExchangeHandle;
   let gateway: Gateway;
   let clients: FleetClient[] = [];
   let tap: NatsConnection | undefined;
 
-  beforeAll(async () => {
-    nats = await startNatsServer();
-  });
-  afterAll(async () => {
-    await nats?.close();
-  });
   afterEach(async () => {
     await Promise.all(clients.map((c) => c.close()));
     clients = [];

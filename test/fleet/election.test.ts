@@ -3,38 +3,25 @@
  * lease) and without (one gateway alone, a second refused). And the clients' side of fencing:
  * frames from a lower epoch than one already seen are dropped.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { createFleetClient, EPOCH_HEADER, startGateway, type FleetClient, type Gateway, type GatewayChange, type GatewayRoleState } from '../../src/fleet/index.js';
 import { UpstateError } from '../../src/errors.js';
 import { startExchange, type ExchangeHandle } from '../../src/sim/index.js';
 import { NATS_SERVER, requireBinary } from '../support/outside-binaries.js';
-import { startNatsServer, type NatsServer } from './nats-server.js';
+import { eventually } from '../support/eventually.js';
+import { natsServerForSuite } from '../support/nats-server.js';
 
 const available = requireBinary(NATS_SERVER, 'test/fleet/election.test.ts');
 
-async function eventually(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`eventually: ${what} not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe.runIf(available)('electing the active gateway (in process)', () => {
-  let plain: NatsServer;
-  let js: NatsServer;
+  const plain = natsServerForSuite('', { startTimeoutMs: 30_000 });
+  const js = natsServerForSuite('', { jetstream: true, startTimeoutMs: 30_000 });
   let exchange: ExchangeHandle;
   let gateways: Gateway[] = [];
   let clients: FleetClient[] = [];
   let tap: NatsConnection | undefined;
 
-  beforeAll(async () => {
-    [plain, js] = await Promise.all([startNatsServer(), startNatsServer('', { jetstream: true })]);
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all([plain?.close(), js?.close()]);
-  });
   afterEach(async () => {
     await Promise.all(clients.map((c) => c.close()));
     clients = [];

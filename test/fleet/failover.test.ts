@@ -4,11 +4,13 @@
  * Upbit. Kill -9 the active one, pause it past its lease, restart NATS, kill the standby.
  */
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/registry/index.js';
 import { startExchange, type ExchangeHandle } from '../../src/sim/index.js';
 import { NATS_SERVER, requireBinary } from '../support/outside-binaries.js';
-import { startNatsServer, type NatsServer } from './nats-server.js';
+import { eventually } from '../support/eventually.js';
+import { publicConnections } from '../support/exchange-requests.js';
+import { natsServerForSuite } from '../support/nats-server.js';
 import { ClientProcess, gatewayRole, gatewayRoles, killWith, startGatewayProcess, startTogether } from './processes.js';
 
 /** The gateways' lease (the default) and standby poll: a takeover after kill -9 within lease + poll + one connection. */
@@ -16,20 +18,7 @@ const ACTIVE_LEASE_MS = 3_000;
 /** The documented bound (docs/fleet.md, Failures): every client streams again within 5 s of the kill. */
 const TAKEOVER_BOUND_MS = 5_000;
 
-async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<number> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`eventually: ${what} not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - start;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function publicConnections(exchange: ExchangeHandle): number {
-  return exchange.connections().filter((connection) => connection.kind === 'public').length;
-}
 
 const THREE: readonly (readonly Spec[])[] = [
   [{ type: 'trade', codes: ['KRW-BTC', 'KRW-ETH'] }, { type: 'ticker', codes: ['KRW-BTC'] }],
@@ -40,17 +29,11 @@ const THREE: readonly (readonly Spec[])[] = [
 const available = requireBinary(NATS_SERVER, 'test/fleet/failover.test.ts');
 
 describe.runIf(available)('fleet failover (nats-server -js, two gateways, three clients as processes)', () => {
-  let nats: NatsServer;
+  const nats = natsServerForSuite('', { jetstream: true, startTimeoutMs: 30_000 });
   let exchange: ExchangeHandle;
   let gateways: ChildProcess[] = [];
   let clients: ClientProcess[] = [];
 
-  beforeAll(async () => {
-    nats = await startNatsServer('', { jetstream: true });
-  }, 30_000);
-  afterAll(async () => {
-    await nats?.close();
-  });
 
   afterEach(async () => {
     for (const g of gateways) if (g.exitCode === null && g.signalCode === null) g.kill('SIGCONT');
@@ -86,7 +69,7 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
     await startTogether(three);
     await eventually('all three settled', () => three.every((c) => c.settled !== undefined), 20_000);
     await allStreaming(three);
-    expect(publicConnections(exchange)).toBe(1);
+    expect(publicConnections(exchange).length).toBe(1);
     return { first, second, three };
   }
 
@@ -109,12 +92,12 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
     expect(gatewayRole(second)).toBe('active');
     expect(gatewayRoles(second).at(-1)!.epoch).toBeGreaterThan(gatewayRoles(first).at(-1)!.epoch);
     // Each client saw the change once, with the gap it lived through.
-    await eventually('every client reported the change', () => three.every((c) => c.gatewayChanges.length === 1));
+    await eventually('every client reported the change', () => three.every((c) => c.gatewayChanges.length === 1), 15_000);
     for (const c of three) expect(c.gatewayChanges[0]!.gapMs).toBeGreaterThan(0);
-    await eventually('the killed socket is gone from the exchange', () => publicConnections(exchange) === 1);
+    await eventually('the killed socket is gone from the exchange', () => publicConnections(exchange).length === 1, 15_000);
     expect(exchange.counters.connectionsAccepted).toBe(acceptedBefore + 1);
     await sleep(1_000);
-    expect(publicConnections(exchange)).toBe(1);
+    expect(publicConnections(exchange).length).toBe(1);
     for (const c of three) expect(c.duplicates).toBe(0);
   }, 120_000);
 
@@ -132,7 +115,7 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
     first.kill('SIGCONT');
     await eventually('the paused gateway steps down', () => gatewayRoles(first).some((r) => r.role === 'deposed'), 10_000);
     const deposed = Date.now() - continuedAt;
-    await eventually('its Upbit connection is closed', () => publicConnections(exchange) === 1, 10_000);
+    await eventually('its Upbit connection is closed', () => publicConnections(exchange).length === 1, 10_000);
     const closed = Date.now() - continuedAt;
     await allStreaming(three);
     await sleep(1_500);
@@ -140,7 +123,7 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
     for (const c of three) expect(c.duplicates).toBe(0);
     expect(active()).toEqual([second]);
     expect(gatewayRole(first)).toBe('standby');
-    expect(publicConnections(exchange)).toBe(1);
+    expect(publicConnections(exchange).length).toBe(1);
   }, 120_000);
 
   it('restart nats-server: one active gateway afterwards, not two, and every client streams', async () => {
@@ -149,7 +132,7 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
     await nats.stop();
     // Cut off from NATS, the active gateway cannot renew: it must step down within its term.
     const deposedAfter = await eventually('the active gateway, cut off from NATS, steps down', () => gatewayRole(first) === 'deposed' || gatewayRole(first) === 'electing', ACTIVE_LEASE_MS + 1_500);
-    await eventually('and closes its Upbit connection', () => publicConnections(exchange) === 0, 2_000);
+    await eventually('and closes its Upbit connection', () => publicConnections(exchange).length === 0, 2_000);
     console.log(`failover: cut off from NATS, the active gateway stepped down after ${deposedAfter} ms and closed its Upbit socket after ${Date.now() - stoppedAt} ms`);
     await sleep(Math.max(0, stoppedAt + ACTIVE_LEASE_MS + 500 - Date.now()));
     const restartedAt = Date.now();
@@ -159,7 +142,7 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
     await eventually('exactly one active gateway', () => active().length === 1, 15_000);
     await sleep(ACTIVE_LEASE_MS);
     expect(active().length).toBe(1);
-    await eventually('one Upbit connection', () => publicConnections(exchange) === 1);
+    await eventually('one Upbit connection', () => publicConnections(exchange).length === 1, 15_000);
     for (const c of three) expect(c.duplicates).toBe(0);
   }, 120_000);
 
@@ -173,6 +156,6 @@ describe.runIf(available)('fleet failover (nats-server -js, two gateways, three 
     expect(gatewayRole(first)).toBe('active');
     for (const c of three) expect(c.gatewayChanges).toEqual([]);
     expect(exchange.counters.connectionsAccepted).toBe(acceptedBefore);
-    expect(publicConnections(exchange)).toBe(1);
+    expect(publicConnections(exchange).length).toBe(1);
   }, 120_000);
 });

@@ -4,11 +4,13 @@
  * embedded exchange on 127.0.0.1 standing in for Upbit.
  */
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/registry/index.js';
 import { startExchange, type ExchangeHandle } from '../../src/sim/index.js';
 import { NATS_SERVER, requireBinary } from '../support/outside-binaries.js';
-import { startNatsServer, type NatsServer } from './nats-server.js';
+import { eventually } from '../support/eventually.js';
+import { publicConnections } from '../support/exchange-requests.js';
+import { natsServerForSuite } from '../support/nats-server.js';
 import { ClientProcess, killWith, startGatewayProcess, startTogether } from './processes.js';
 
 const KEYS = { UPBIT_ACCESS_KEY: 'fleet-access', UPBIT_SECRET_KEY: 'fleet-secret' };
@@ -28,16 +30,6 @@ authorization {
 const LEASE_MS = 4_000;
 const RENEW_MS = 1_000;
 
-/** Polls `check` until it returns true; fails after `timeoutMs` naming `what`. */
-async function eventually(what: string, check: () => boolean, timeoutMs = 15_000): Promise<number> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`eventually: ${what} not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - start;
-}
-
 /** `type code` of every stream the exchange's public connections carry. */
 function exchangeStreams(exchange: ExchangeHandle): Set<string> {
   const streams = new Set<string>();
@@ -46,10 +38,6 @@ function exchangeStreams(exchange: ExchangeHandle): Set<string> {
     for (const field of connection.subscription) for (const { code } of field.codes ?? []) streams.add(`${field.type} ${code}`);
   }
   return streams;
-}
-
-function publicConnections(exchange: ExchangeHandle): number {
-  return exchange.connections().filter((connection) => connection.kind === 'public').length;
 }
 
 function sameSet(a: Iterable<string>, b: Iterable<string>): boolean {
@@ -61,18 +49,11 @@ function sameSet(a: Iterable<string>, b: Iterable<string>): boolean {
 const available = requireBinary(NATS_SERVER, 'test/fleet/fleet.test.ts');
 
 describe.runIf(available)('fleet mode (nats-server, gateway and clients as processes)', () => {
-  let nats: NatsServer;
+  const nats = natsServerForSuite(AUTH, { startTimeoutMs: 30_000 });
   let exchange: ExchangeHandle;
   let gateway: ChildProcess | undefined;
   let clients: ClientProcess[] = [];
   const refused429: number[] = [];
-
-  beforeAll(async () => {
-    nats = await startNatsServer(AUTH);
-  }, 30_000);
-  afterAll(async () => {
-    await nats?.close();
-  });
 
   async function setUp(): Promise<void> {
     exchange = await startExchange({ credentials: [{ accessKey: KEYS.UPBIT_ACCESS_KEY, secretKey: KEYS.UPBIT_SECRET_KEY }] });
@@ -102,7 +83,7 @@ describe.runIf(available)('fleet mode (nats-server, gateway and clients as proce
     clients = [];
     if (gateway) await killWith(gateway, 'SIGTERM');
     gateway = undefined;
-    if (nats) await nats.start().catch(() => undefined);
+    await nats.start().catch(() => undefined);
     await exchange?.close();
   });
 
@@ -129,8 +110,8 @@ describe.runIf(available)('fleet mode (nats-server, gateway and clients as proce
     const five = FIVE.map((specs, i) => client(specs, i === 4 ? { leaseMs: undefined, renewMs: undefined } : {}));
     await startTogether(five);
     await eventually('all five settled', () => five.every((c) => c.settled !== undefined), 20_000);
-    await eventually('the exchange carries the union', () => sameSet(exchangeStreams(exchange), union(five)));
-    expect(publicConnections(exchange)).toBe(1);
+    await eventually('the exchange carries the union', () => sameSet(exchangeStreams(exchange), union(five)), 15_000);
+    expect(publicConnections(exchange).length).toBe(1);
     expect(exchange.counters.connectionsAccepted).toBe(1);
     await allStreaming(five);
     for (const c of five) expect(Object.keys(c.seen).filter((key) => !c.keys.includes(key))).toEqual([]);
@@ -138,7 +119,7 @@ describe.runIf(available)('fleet mode (nats-server, gateway and clients as proce
     // Client 1 alone wants KRW-XRP (its KRW-ETH is shared with client 0); client 4 alone KRW-DOGE.
     const killedAt = Date.now();
     await Promise.all([five[4]!.kill9(), five[1]!.kill9()]);
-    const short = await eventually('the short-lease client’s exclusive code leaves the exchange', () => !exchangeStreams(exchange).has('ticker KRW-XRP'));
+    const short = await eventually('the short-lease client’s exclusive code leaves the exchange', () => !exchangeStreams(exchange).has('ticker KRW-XRP'), 15_000);
     const byDefault = await eventually('the default-lease client’s exclusive code leaves the exchange', () => !exchangeStreams(exchange).has('ticker KRW-DOGE'), 20_000);
     const defaultElapsed = Date.now() - killedAt;
     console.log(`fleet: after kill -9, exclusive codes left the exchange in ${short} ms (lease ${LEASE_MS} ms) and ${defaultElapsed} ms (default lease 10 s)`);
@@ -148,7 +129,7 @@ describe.runIf(available)('fleet mode (nats-server, gateway and clients as proce
     expect(byDefault).toBeGreaterThan(0);
     expect(exchangeStreams(exchange).has('ticker KRW-ETH')).toBe(true);
     expect(sameSet(exchangeStreams(exchange), union([five[0]!, five[2]!, five[3]!]))).toBe(true);
-    expect(publicConnections(exchange)).toBe(1);
+    expect(publicConnections(exchange).length).toBe(1);
   }, 180_000);
 
   it('kill -9 the gateway and start it again: every client streams again and the exchange holds the union', async () => {
@@ -158,13 +139,13 @@ describe.runIf(available)('fleet mode (nats-server, gateway and clients as proce
     await eventually('all five settled', () => five.every((c) => c.settled !== undefined), 20_000);
     await allStreaming(five);
     await killWith(gateway!, 'SIGKILL');
-    await eventually('the exchange sees the gateway gone', () => publicConnections(exchange) === 0);
+    await eventually('the exchange sees the gateway gone', () => publicConnections(exchange).length === 0, 15_000);
     const restartedAt = Date.now();
     gateway = await launchGateway();
-    await eventually('the exchange carries the union again', () => sameSet(exchangeStreams(exchange), union(five)));
+    await eventually('the exchange carries the union again', () => sameSet(exchangeStreams(exchange), union(five)), 15_000);
     await allStreaming(five);
     console.log(`fleet: after a gateway kill -9 and restart, every client streamed again ${Date.now() - restartedAt} ms after the restart`);
-    expect(publicConnections(exchange)).toBe(1);
+    expect(publicConnections(exchange).length).toBe(1);
   }, 180_000);
 
   it('stop and restart nats-server: both sides reconnect and converge', async () => {
@@ -179,9 +160,9 @@ describe.runIf(available)('fleet mode (nats-server, gateway and clients as proce
     await nats.start();
     await allStreaming(five);
     console.log(`fleet: after a nats-server restart, every client streamed again ${Date.now() - restartedAt} ms after the restart`);
-    await eventually('the exchange carries the union', () => sameSet(exchangeStreams(exchange), union(five)));
+    await eventually('the exchange carries the union', () => sameSet(exchangeStreams(exchange), union(five)), 15_000);
     // The outage was shorter than a lease, and no lease runs out while NATS is away: one connection throughout.
-    expect(publicConnections(exchange)).toBe(1);
+    expect(publicConnections(exchange).length).toBe(1);
     expect(exchange.counters.connectionsAccepted).toBe(1);
   }, 180_000);
 
@@ -213,7 +194,7 @@ describe.runIf(available)('fleet mode (nats-server, gateway and clients as proce
       exchange.injectMyOrder(KEYS.UPBIT_ACCESS_KEY, { code: 'KRW-BTC' });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await eventually('the trader received its orders', () => (trader.seen['myOrder KRW-BTC'] ?? 0) >= 3);
+    await eventually('the trader received its orders', () => (trader.seen['myOrder KRW-BTC'] ?? 0) >= 3, 15_000);
     expect(viewer.seen).toEqual({});
   }, 180_000);
 });

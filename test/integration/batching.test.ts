@@ -5,18 +5,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SlidingWindowGate } from '../../src/rate/index.js';
-import {
-  fieldsOf,
-  nextSubscription,
-  onlyConnection,
-  orchestratorFor,
-  realtimeStreams,
-  startTestExchange,
-  streamsOf,
-  subscribeRequests,
-  useFakeClock,
-  waitFor,
-} from './helpers.js';
+import { fieldsOf, nextSubscription, onlyConnection, realtimeStreams, streamsOf, subscribeRequests } from '../support/exchange-requests.js';
+import { useFakeClock } from '../support/fake-clock.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor } from '../support/wait.js';
 
 const noop = (): void => {};
 

@@ -7,16 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { Orchestrator } from '../../src/orchestrator.js';
 import { upbitConnectGate } from '../../src/rate/index.js';
 import type { ExchangeHandle } from '../../src/sim/index.js';
-import {
-  Inbox,
-  nextSubscription,
-  onlyConnection,
-  orchestratorFor,
-  realtimeStreams,
-  startTestExchange,
-  subscribeRequests,
-  waitFor,
-} from './helpers.js';
+import { nextSubscription, onlyConnection, realtimeStreams, subscribeRequests } from '../support/exchange-requests.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor } from '../support/wait.js';
 
 const DESIRED = ['orderbook KRW-ETH.15@0', 'ticker KRW-BTC', 'trade KRW-XRP'];
 

@@ -8,18 +8,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Subscription } from '../../src/orchestrator.js';
 import type { Spec } from '../../src/registry/spec.js';
 import type { RequestRecord } from '../../src/sim/index.js';
-import {
-  advanceStepwise,
-  fieldsOf,
-  onlyConnection,
-  orchestratorFor,
-  realtimeStreams,
-  startTestExchange,
-  subscribeRequests,
-  useFakeClock,
-  waitFor,
-  waitUntil,
-} from './helpers.js';
+import { fieldsOf, onlyConnection, realtimeStreams, subscribeRequests } from '../support/exchange-requests.js';
+import { advanceStepwise } from '../support/fake-clock.js';
+import { settlesOnFakeTime, startOnFakeTime, untilWireQuiet } from '../support/quiet-wire.js';
+import { busiestWindow, expectWithinLimits } from '../support/upbit-limits.js';
+import { waitFor } from '../support/wait.js';
 
 const SEED = 0x5eed_2024;
 const CHANGES = 500;
@@ -84,17 +77,6 @@ function expectedRealtime(specs: Iterable<PublicSpec>): string[] {
   return [...streams].sort();
 }
 
-/** The most requests any rolling window of `windowMs` holds (Upbit counts `(t - window, t]`). */
-function busiestWindow(records: readonly RequestRecord[], windowMs: number): number {
-  let most = 0;
-  let from = 0;
-  for (let to = 0; to < records.length; to++) {
-    while (records[to]!.at - records[from]!.at >= windowMs) from++;
-    most = Math.max(most, to - from + 1);
-  }
-  return most;
-}
-
 describe('500 random changes against default limits', () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -102,29 +84,14 @@ describe('500 random changes against default limits', () => {
 
   it(`never breaches the exchange's limits and ends with exactly the desired state (seed ${SEED})`, async () => {
     const [plan] = fc.sample(steps, { seed: SEED, numRuns: 1 });
-    useFakeClock();
-    const exchange = await startTestExchange();
     // Upbit's defaults for everything the test is about; no heartbeat traffic to interleave.
-    const upbit = orchestratorFor(exchange, {
-      debounceMs: 100,
-      lingerMs: 5_000,
-      heartbeat: { intervalMs: 600_000, timeoutMs: 10_000 },
-    });
+    const { exchange, upbit } = await startOnFakeTime();
 
     const sent = (): number => upbit.stats().messagesSent;
-    const received = (): number => subscribeRequests(exchange).length;
     const refused = (): RequestRecord[] => exchange.requests.filter((record) => !record.result.ok);
     // No send in flight, and the exchange has every message that was sent; a refusal ends the run.
     const quiet = async (): Promise<void> => {
-      await waitUntil(
-        () => refused().length > 0 || (upbit.stats().connections.public.flush !== 'sending' && received() === sent()),
-        [
-          [upbit, 'state'],
-          [upbit, 'flush'],
-          [exchange, 'request'],
-        ],
-        'the exchange to have every message sent',
-      );
+      await untilWireQuiet(upbit, exchange, { orRefused: true });
       expect(refused()).toEqual([]);
     };
 
@@ -155,12 +122,7 @@ describe('500 random changes against default limits', () => {
       }
     }
 
-    let settled = false;
-    void upbit.settled().then(() => {
-      settled = true;
-    });
-    for (let second = 0; !settled && second < 180; second++) await advanceStepwise(1_000, quiet);
-    expect(settled).toBe(true);
+    expect(await settlesOnFakeTime(upbit, quiet, 180)).toBe(true);
     await quiet();
 
     const desired = expectedRealtime([anchor, ...subscriptions.map(({ spec: s }) => s), ...[...components.values()].flat()]);
@@ -169,16 +131,14 @@ describe('500 random changes against default limits', () => {
     expect(realtimeStreams(fieldsOf(subscribeRequests(exchange).at(-1)!))).toEqual(desired);
 
     // Within every limit, on both sides of the wire.
-    expect(exchange.counters.closedForRate).toBe(0);
-    expect(exchange.counters.connectionsRefused).toBe(0);
-    expect(exchange.counters.errorsSent).toBe(0);
-    expect(refused()).toEqual([]);
+    expectWithinLimits(exchange);
     const requests = subscribeRequests(exchange);
     expect(requests.length).toBe(sent());
-    expect(busiestWindow(requests, 1_000)).toBeLessThanOrEqual(5);
-    expect(busiestWindow(requests, 60_000)).toBeLessThanOrEqual(100);
+    const times = requests.map(({ at }) => at);
+    expect(busiestWindow(times, 1_000)).toBeLessThanOrEqual(5);
+    expect(busiestWindow(times, 60_000)).toBeLessThanOrEqual(100);
     // The run pressed against the per-minute limit, so the gate was actually tested.
-    expect(busiestWindow(requests, 60_000)).toBe(100);
+    expect(busiestWindow(times, 60_000)).toBe(100);
     const stats = upbit.stats();
     expect(stats.connectionsOpened).toBe(1);
     expect(stats.changes).toBeGreaterThan(stats.messagesSent);

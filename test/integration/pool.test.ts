@@ -6,31 +6,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { MAX_REQUEST_CODES } from '../../src/protocol/upbit/request.js';
-import { upbitConnectGate, type SlidingWindowGate } from '../../src/rate/index.js';
+import { upbitConnectGate } from '../../src/rate/index.js';
 import type { ConnectionId, UpbitMessage } from '../../src/protocol/upbit/types.js';
 import type { ConnectionInfo, ExchangeHandle, RequestRecord } from '../../src/sim/index.js';
-import {
-  advanceStepwise,
-  fieldsOf,
-  orchestratorFor,
-  realtimeStreams,
-  startTestExchange,
-  streamsOf,
-  subscribeRequests,
-  useFakeClock,
-  waitFor,
-  waitUntil,
-} from './helpers.js';
-
-const gates = new Set<SlidingWindowGate>();
-afterEach(() => {
-  for (const g of gates) g.close();
-  gates.clear();
-});
-function gate(g: SlidingWindowGate): SlidingWindowGate {
-  gates.add(g);
-  return g;
-}
+import { fieldsOf, publicConnections, realtimeStreams, streamsOf, subscribeRequests } from '../support/exchange-requests.js';
+import { advanceStepwise } from '../support/fake-clock.js';
+import { settlesOnFakeTime, startOnFakeTime, untilWireQuiet } from '../support/quiet-wire.js';
+import { closedAfterTest, orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { busiestWindow, expectWithinLimits } from '../support/upbit-limits.js';
+import { waitFor, waitUntil } from '../support/wait.js';
 
 const codes = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `KRW-${prefix}${i}`);
 const noop = (): void => {};
@@ -52,13 +36,6 @@ function carrierOf(exchange: ExchangeHandle, code: string): ConnectionInfo {
   return found[0]!;
 }
 
-function expectWithinLimits(exchange: ExchangeHandle): void {
-  expect(exchange.counters.connectionsRefused).toBe(0);
-  expect(exchange.counters.closedForRate).toBe(0);
-  expect(exchange.counters.errorsSent).toBe(0);
-  expect(exchange.requests.filter((record) => !record.result.ok)).toEqual([]);
-}
-
 /**
  * The exchange runs in this process: while it streams thousands of snapshots (and the suite runs
  * other files on the same cores), the handshakes of the next connections reach it up to several
@@ -71,7 +48,7 @@ describe('a pool of public connections', () => {
   it('5 000 codes of ticker and trade: 10 connections of 500 codes, every request within the limits, every code streaming, no 429', async () => {
     const markets = codes('M', 5_000);
     const exchange = await startTestExchange({ markets });
-    const upbit = orchestratorFor(exchange, { connectGate: gate(slowLoopGate()) });
+    const upbit = orchestratorFor(exchange, { connectGate: closedAfterTest(slowLoopGate()) });
     const seen = new Set<string>();
     // A spec lists at most 1 000 codes: five of each type.
     const specs = [0, 1, 2, 3, 4].flatMap((i) => {
@@ -90,7 +67,7 @@ describe('a pool of public connections', () => {
     expect(publicIds).toEqual(['public', ...Array.from({ length: 9 }, (_, i) => `public-${i + 2}`)]);
     expect(stats.connectionsOpened).toBe(10);
     expect(stats.messagesSent).toBe(10);
-    const open = exchange.connections().filter((c) => c.kind === 'public');
+    const open = publicConnections(exchange);
     expect(open).toHaveLength(10);
     for (const connection of open) expect(codesOf(connection).size).toBe(500);
     for (const record of subscribeRequests(exchange)) expect(codesIn(record)).toBeLessThanOrEqual(MAX_REQUEST_CODES);
@@ -108,7 +85,7 @@ describe('a pool of public connections', () => {
   it('5 components × 1 000 codes stream every code, and settled() resolves only once they do', async () => {
     const all = codes('D', 5_000);
     const exchange = await startTestExchange({ markets: all });
-    const upbit = orchestratorFor(exchange, { connectGate: gate(slowLoopGate()) });
+    const upbit = orchestratorFor(exchange, { connectGate: closedAfterTest(slowLoopGate()) });
     const seen = new Set<string>();
     for (let c = 0; c < 5; c++) {
       upbit.register(`component-${c}`, [{ type: 'ticker', codes: all.slice(c * 1_000, (c + 1) * 1_000) }], (message: UpbitMessage) => {
@@ -117,7 +94,7 @@ describe('a pool of public connections', () => {
     }
     await upbit.settled();
     expect(seen.size).toBe(5_000);
-    expect(exchange.connections().filter((c) => c.kind === 'public')).toHaveLength(10);
+    expect(publicConnections(exchange)).toHaveLength(10);
     expectWithinLimits(exchange);
   }, 30_000);
 
@@ -142,7 +119,7 @@ describe('a pool of public connections', () => {
 
     // No request went anywhere: Upbit has no unsubscribe, the shard's socket closed instead.
     expect(subscribeRequests(exchange).length).toBe(requestsBefore);
-    const open = exchange.connections().filter((c) => c.kind === 'public');
+    const open = publicConnections(exchange);
     expect(open.map((c) => c.id).sort()).toEqual([carriers[0]!.id, carriers[2]!.id].sort());
     expect(upbit.stats().connectionsOpened).toBe(3);
     // A released shard ignores retry(); what is no connection id at all is an error.
@@ -189,33 +166,14 @@ describe('a pool of public connections', () => {
     });
 
     it('300 changes a minute over codes on three connections: each connection within its budget, 0 violations', async () => {
-      useFakeClock();
-      const exchange = await startTestExchange();
-      const upbit = orchestratorFor(exchange, {
-        pool: { codesPerConnection: 10 },
-        debounceMs: 100,
-        lingerMs: 5_000,
-        heartbeat: { intervalMs: 600_000, timeoutMs: 10_000 },
-      });
+      const { exchange, upbit } = await startOnFakeTime({ pool: { codesPerConnection: 10 } });
       const groups = [codes('A', 10), codes('B', 10), codes('C', 10)];
       // Tickers of every code stay for the whole run: the codes never leave their shard.
       groups.forEach((group, i) => upbit.register(`anchor-${i}`, [{ type: 'ticker', codes: group }], noop));
       await upbit.settled();
       const all = groups.flat();
 
-      const sent = (): number => upbit.stats().messagesSent;
-      const received = (): number => subscribeRequests(exchange).length;
-      const quiet = async (): Promise<void> => {
-        await waitUntil(
-          () => Object.values(upbit.stats().connections).every((c) => c.flush !== 'sending') && received() === sent(),
-          [
-            [upbit, 'state'],
-            [upbit, 'flush'],
-            [exchange, 'request'],
-          ],
-          'the exchange to have every message sent',
-        );
-      };
+      const quiet = (): Promise<void> => untilWireQuiet(upbit, exchange);
 
       // 300 changes, one every 200 ms: trades come and go on codes spread over the three shards.
       let seed = 7;
@@ -234,12 +192,7 @@ describe('a pool of public connections', () => {
           trades.delete(code);
         }
       }
-      let settled = false;
-      void upbit.settled().then(() => {
-        settled = true;
-      });
-      for (let second = 0; !settled && second < 120; second++) await advanceStepwise(1_000, quiet);
-      expect(settled).toBe(true);
+      expect(await settlesOnFakeTime(upbit, quiet, 120)).toBe(true);
       await quiet();
 
       expectWithinLimits(exchange);
@@ -249,8 +202,9 @@ describe('a pool of public connections', () => {
       for (const record of subscribeRequests(exchange)) byConnection.set(record.connectionId, [...(byConnection.get(record.connectionId) ?? []), record]);
       expect(byConnection.size).toBe(3);
       for (const records of byConnection.values()) {
-        expect(busiestWindow(records, 1_000)).toBeLessThanOrEqual(5);
-        expect(busiestWindow(records, 60_000)).toBeLessThanOrEqual(100);
+        const times = records.map(({ at }) => at);
+        expect(busiestWindow(times, 1_000)).toBeLessThanOrEqual(5);
+        expect(busiestWindow(times, 60_000)).toBeLessThanOrEqual(100);
       }
       // One connection alone would have needed more than its minute's budget.
       expect(stats.messagesSent).toBeGreaterThan(100);
@@ -265,14 +219,3 @@ describe('a pool of public connections', () => {
     }, 120_000);
   });
 });
-
-/** Most records inside any window of `windowMs`. */
-function busiestWindow(records: readonly RequestRecord[], windowMs: number): number {
-  let most = 0;
-  let from = 0;
-  for (let to = 0; to < records.length; to++) {
-    while (records[to]!.at - records[from]!.at >= windowMs) from++;
-    most = Math.max(most, to - from + 1);
-  }
-  return most;
-}

@@ -7,21 +7,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SpecError, type UpstateError } from '../../src/errors.js';
 import type { EventObject } from 'xstate';
 import type { MyOrderMessage } from '../../src/protocol/upbit/types.js';
-import {
-  fieldsOf,
-  Inbox,
-  nextSubscription,
-  onlyConnection,
-  orchestratorFor,
-  realTick,
-  startTestExchange,
-  streamsOf,
-  subscribeRequests,
-  useFakeClock,
-  waitFor,
-  waitUntil,
-  within,
-} from './helpers.js';
+import { fieldsOf, nextSubscription, onlyConnection, streamsOf, subscribeRequests } from '../support/exchange-requests.js';
+import { useFakeClock } from '../support/fake-clock.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { realTick, waitFor, waitUntil, within } from '../support/wait.js';
 
 const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;
 

@@ -5,17 +5,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UpbitError } from '../../src/errors.js';
-import {
-  advanceStepwise,
-  orchestratorFor,
-  realTick,
-  startTestExchange,
-  streamsOf,
-  fieldsOf,
-  useFakeClock,
-  waitFor,
-  waitUntil,
-} from './helpers.js';
+import { streamsOf, fieldsOf } from '../support/exchange-requests.js';
+import { advanceStepwise, useFakeClock } from '../support/fake-clock.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { realTick, waitFor, waitUntil } from '../support/wait.js';
 
 const noop = (): void => {};
 

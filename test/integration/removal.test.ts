@@ -4,16 +4,9 @@
  * nobody needs lingers, then closes.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  fieldsOf,
-  nextSubscription,
-  onlyConnection,
-  orchestratorFor,
-  realtimeStreams,
-  startTestExchange,
-  subscribeRequests,
-  waitFor,
-} from './helpers.js';
+import { fieldsOf, nextSubscription, onlyConnection, realtimeStreams, subscribeRequests } from '../support/exchange-requests.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor } from '../support/wait.js';
 
 const noop = (): void => {};
 

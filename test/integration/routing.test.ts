@@ -5,15 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { UpstateError } from '../../src/errors.js';
 import type { OrderbookMessage, TickerMessage } from '../../src/protocol/upbit/types.js';
-import {
-  fieldsOf,
-  Inbox,
-  nextSubscription,
-  orchestratorFor,
-  realtimeStreams,
-  startTestExchange,
-  streamsOf,
-} from './helpers.js';
+import { fieldsOf, nextSubscription, realtimeStreams, streamsOf } from '../support/exchange-requests.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
 
 const isSnapshot = (m: { stream_type: string }): boolean => m.stream_type === 'SNAPSHOT';
 const isRealtime = (m: { stream_type: string }): boolean => m.stream_type === 'REALTIME';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Inbox, orchestratorFor, startTestExchange } from './helpers.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
 
 describe('settled(), then the exchange holds the subscription', () => {
   it('a tick after untilSubscribed reaches the subscriber as a REALTIME update', async () => {

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { healthOf, type LiveView, serveLiveView } from '../../src/live/index.js';
 import type { ConnectionReport, LinkState, OrchestratorStats } from '../../src/orchestrator.js';
 import { ZERO_FLUSH_STATS } from '../../machines/index.js';
-import { orchestratorFor, startTestExchange, waitFor } from '../integration/helpers.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor } from '../support/wait.js';
 import { ALICE } from '../sim/fixtures.js';
 
 function report(link: LinkState, overrides: Partial<ConnectionReport> = {}): ConnectionReport {

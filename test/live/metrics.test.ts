@@ -4,7 +4,8 @@ import { OptionError } from '../../src/errors.js';
 import { FLUSH_STATES, LINK_STATES } from '../../machines/index.js';
 import { type LiveView, registerMetrics, serveLiveView } from '../../src/live/index.js';
 import type { ConnectionReport } from '../../src/orchestrator.js';
-import { Inbox, orchestratorFor, startTestExchange } from '../integration/helpers.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
 import { ALICE } from '../sim/fixtures.js';
 
 /** Prometheus text format → `name{label="v",…}` → value. */

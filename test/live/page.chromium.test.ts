@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectionMachine, flushMachine } from '../../machines/index.js';
 import { layoutChart } from '../../src/live/chart.js';
 import { type LiveView, serveLiveView } from '../../src/live/index.js';
-import { orchestratorFor, startTestExchange } from '../integration/helpers.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
 import { ALICE } from '../sim/fixtures.js';
 import { launchOffline, type OfflineBrowser } from '../support/chromium.js';
 import { CHROMIUM, requireBinary } from '../support/outside-binaries.js';

@@ -2,7 +2,8 @@ import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { type LiveView, serveLiveView } from '../../src/live/index.js';
-import { orchestratorFor, startTestExchange, WAIT_MS, waitUntil } from '../integration/helpers.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { WAIT_MS, waitUntil } from '../support/wait.js';
 
 interface Message {
   readonly type: string;

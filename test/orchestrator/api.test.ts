@@ -4,20 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../src/errors.js';
-import {
-  fieldsOf,
-  Inbox,
-  nextSubscription,
-  onlyConnection,
-  orchestratorFor,
-  realtimeStreams,
-  startTestExchange,
-  streamsOf,
-  subscribeRequests,
-  waitFor,
-  waitUntil,
-  within,
-} from '../integration/helpers.js';
+import { fieldsOf, nextSubscription, onlyConnection, realtimeStreams, streamsOf, subscribeRequests } from '../support/exchange-requests.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor, waitUntil, within } from '../support/wait.js';
 
 // Settled: in sync and nothing pending, idle or cooling down after a leading-edge send.
 const SETTLED_FLUSH = expect.stringMatching(/^(idle|cooling)$/);

@@ -4,15 +4,10 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UpstateError } from '../../src/errors.js';
-import {
-  nextSubscription,
-  orchestratorFor,
-  realTick,
-  startTestExchange,
-  useFakeClock,
-  waitFor,
-  within,
-} from '../integration/helpers.js';
+import { nextSubscription } from '../support/exchange-requests.js';
+import { useFakeClock } from '../support/fake-clock.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { realTick, waitFor, within } from '../support/wait.js';
 
 const noop = (): void => {};
 const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;

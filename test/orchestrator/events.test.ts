@@ -7,7 +7,9 @@ import { UpbitError, type UpstateError } from '../../src/errors.js';
 import { FLUSH_STATES, LINK_STATES } from '../../machines/index.js';
 import type { FlushState, LinkState } from '../../src/orchestrator.js';
 import type { Spec } from '../../src/registry/spec.js';
-import { nextSubscription, orchestratorFor, startTestExchange, waitFor, waitUntil, within } from '../integration/helpers.js';
+import { nextSubscription } from '../support/exchange-requests.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor, waitUntil, within } from '../support/wait.js';
 
 const noop = (): void => {};
 

@@ -5,17 +5,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OptionError, type UpstateError } from '../../src/errors.js';
 import type { RateGate } from '../../src/rate/gate.js';
-import {
-  advanceStepwise,
-  orchestratorFor,
-  realTick,
-  startTestExchange,
-  subscribeRequests,
-  useFakeClock,
-  waitFor,
-  waitUntil,
-  within,
-} from '../integration/helpers.js';
+import { subscribeRequests } from '../support/exchange-requests.js';
+import { advanceStepwise, useFakeClock } from '../support/fake-clock.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { realTick, waitFor, waitUntil, within } from '../support/wait.js';
 
 const noop = (): void => {};
 const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;

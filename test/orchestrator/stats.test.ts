@@ -3,15 +3,10 @@
  * batch size, rate waits, duplicates prevented, messages) and the per-connection reports.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Inbox,
-  nextSubscription,
-  orchestratorFor,
-  startTestExchange,
-  subscribeRequests,
-  waitUntil,
-  within,
-} from '../integration/helpers.js';
+import { nextSubscription, subscribeRequests } from '../support/exchange-requests.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitUntil, within } from '../support/wait.js';
 
 // Settled: in sync and nothing pending, idle or cooling down after a leading-edge send.
 const SETTLED_FLUSH = expect.stringMatching(/^(idle|cooling)$/);

@@ -8,7 +8,10 @@ import { OptionError, SpecError, UpstateError } from '../../src/errors.js';
 import type { DataType, MessageOf, TickerMessage, TradeMessage } from '../../src/protocol/upbit/types.js';
 import type { Spec } from '../../src/registry/spec.js';
 import { createStream } from '../../src/stream.js';
-import { Inbox, nextSubscription, orchestratorFor, startTestExchange, waitFor, within } from '../integration/helpers.js';
+import { nextSubscription } from '../support/exchange-requests.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor, within } from '../support/wait.js';
 
 /** A subscription fed by hand: `push` delivers, `live` says whether the stream still holds it. */
 function handFed<T extends DataType>() {

@@ -21,16 +21,6 @@ export function track(gate: RateGate, signal?: AbortSignal, onGranted?: () => vo
   return outcome;
 }
 
-/** The largest number of grant times that fall into one rolling interval `(t - intervalMs, t]`. */
-export function busiestWindow(times: readonly number[], intervalMs: number): number {
-  let busiest = 0;
-  for (const end of times) {
-    const inWindow = times.filter((at) => at > end - intervalMs && at <= end).length;
-    busiest = Math.max(busiest, inWindow);
-  }
-  return busiest;
-}
-
 export function grantTimes(outcomes: readonly Outcome[]): number[] {
   return outcomes.flatMap((outcome) => (outcome.grantedAt === undefined ? [] : [outcome.grantedAt]));
 }

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OptionError, UpstateError } from '../../src/errors.js';
 import { SlidingWindowGate, type RateWindow } from '../../src/rate/sliding-window.js';
-import { busiestWindow, grantTimes, track, type Outcome } from './helpers.js';
+import { grantTimes, track, type Outcome } from './helpers.js';
+import { busiestWindow } from '../support/upbit-limits.js';
 
 const perSecond = (limit: number) => new SlidingWindowGate({ windows: [{ limit, intervalMs: 1_000 }] });
 

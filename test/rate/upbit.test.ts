@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { sharedConnectGate, UPBIT_MARGIN_MS, upbitConnectGate, upbitMessageGate } from '../../src/rate/upbit.js';
-import { busiestWindow, grantTimes, track } from './helpers.js';
+import { grantTimes, track } from './helpers.js';
+import { busiestWindow } from '../support/upbit-limits.js';
 
 beforeEach(() => {
   vi.useFakeTimers();

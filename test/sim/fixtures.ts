@@ -1,21 +1,9 @@
 /** Exchanges for the tests: manual ticks by default, every one closed after its test. */
-import { afterEach } from 'vitest';
-import { startExchange } from '../../src/sim/index.js';
-import type { ExchangeEvents, ExchangeHandle, ExchangeOptions } from '../../src/sim/index.js';
+import type { ExchangeEvents, ExchangeHandle } from '../../src/sim/index.js';
+import { startTestExchange } from '../support/test-exchange.js';
 
-const running = new Set<ExchangeHandle>();
-
-afterEach(async () => {
-  await Promise.all([...running].map((exchange) => exchange.close()));
-  running.clear();
-});
-
-/** Starts an exchange with `tickMs: 0` (ticks only through `handle.tick()`) unless told otherwise. */
-export async function exchange(options: ExchangeOptions = {}): Promise<ExchangeHandle> {
-  const handle = await startExchange({ tickMs: 0, ...options });
-  running.add(handle);
-  return handle;
-}
+/** Starts an exchange with `tickMs: 0` (ticks only through `handle.tick()`) unless told otherwise; closed after the test. */
+export const exchange = startTestExchange;
 
 export const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;
 export const BOB = { accessKey: 'bob-access', secretKey: 'bob-secret' } as const;

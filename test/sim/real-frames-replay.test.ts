@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { OptionError, type UpstateError } from '../../src/errors.js';
 import type { UpbitMessage } from '../../src/protocol/upbit/types.js';
 import type { Spec } from '../../src/registry/index.js';
-import { Inbox, onlyConnection, orchestratorFor, startTestExchange, waitFor, waitUntil } from '../integration/helpers.js';
+import { onlyConnection } from '../support/exchange-requests.js';
+import { Inbox } from '../support/inbox.js';
+import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
+import { waitFor, waitUntil } from '../support/wait.js';
 import { DATA_FRAMES, REAL_FRAMES, expectedMessages } from '../protocol/real-frames.js';
 
 const ALICE = { accessKey: 'alice-access', secretKey: 'alice-secret' } as const;
