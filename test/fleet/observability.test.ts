@@ -107,6 +107,33 @@ describe.runIf(available)('a fleet gateway observed through serveLiveView (nats-
     expect(standbySamples.get('upstate_gateway_takeovers_total')).toBe(0);
   });
 
+  it("the page's stream draws the role chart and shows the gateway's role actor", async () => {
+    const { view } = await observed('page');
+    const controller = new AbortController();
+    const response = await fetch(`${view.url}events`, { signal: controller.signal });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    try {
+      while (!text.includes('"type":"upstate.stats"')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+    } finally {
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+    }
+    const messages = text
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)) as { type: string; chart?: { id: string; states: { label: string }[] }; machineId?: string; snapshot?: { value?: unknown } });
+    const chart = messages.find((m) => m.type === 'upstate.chart')?.chart;
+    expect(chart?.id).toBe('gatewayRole');
+    expect(chart?.states.map((state) => state.label).sort()).toEqual(['active', 'deposed', 'electing', 'standby']);
+    const actor = messages.find((m) => m.type === '@xstate.actor' && m.machineId === 'gatewayRole');
+    expect(actor?.snapshot?.value).toBe('active');
+  });
+
   it('a standby claims the lease every poll without reporting a role change; after a takeover the epoch is higher', async () => {
     const first = await observed('takeover');
     const second = await observed('takeover');
