@@ -13,7 +13,8 @@ import type { ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { createFleetClient, type GatewayChange } from '../src/fleet/index.js';
 import { startExchange } from '../src/sim/index.js';
-import { hasNatsServer, startNatsServer } from '../test/fleet/nats-server.js';
+import { startNatsServer } from '../test/support/nats-server.js';
+import { isPresent, NATS_SERVER } from '../test/support/outside-binaries.js';
 import { gatewayRole, killWith, startGatewayProcess } from '../test/fleet/processes.js';
 import { median } from './harness.js';
 
@@ -83,7 +84,7 @@ function summary(values: readonly number[]): string {
 }
 
 export async function run(): Promise<void> {
-  if (!hasNatsServer()) {
+  if (!isPresent(NATS_SERVER)) {
     console.log('Failover takeover: skipped, nats-server is not installed (apt-get install nats-server)');
     return;
   }

@@ -20,7 +20,8 @@ import { createOrchestrator, type Orchestrator } from '../src/orchestrator.js';
 import type { UpbitMessage } from '../src/protocol/upbit/types.js';
 import { upbitConnectGate } from '../src/rate/index.js';
 import { startExchange } from '../src/sim/index.js';
-import { hasNatsServer, startNatsServer } from '../test/fleet/nats-server.js';
+import { startNatsServer } from '../test/support/nats-server.js';
+import { isPresent, NATS_SERVER } from '../test/support/outside-binaries.js';
 import { median, quantile } from './harness.js';
 
 const MARKETS = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA', 'KRW-TRX', 'KRW-LINK', 'KRW-DOT', 'KRW-AVAX'];
@@ -119,7 +120,7 @@ export interface FleetResult {
 
 export async function measureFleet(options: { ks?: readonly number[]; runs?: number; seconds?: number } = {}): Promise<FleetResult[]> {
   const { ks = [1, 10, 50], runs = 5, seconds = 3 } = options;
-  if (!hasNatsServer()) throw new Error('bench/fleet.ts needs nats-server on PATH: apt-get install nats-server');
+  if (!isPresent(NATS_SERVER)) throw new Error('bench/fleet.ts needs nats-server on PATH: apt-get install nats-server');
   const nats = await startNatsServer();
   const results: FleetResult[] = [];
   try {

@@ -9,7 +9,9 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
  * in the `claimLease` and `holdLease` actors, which the gateway provides.
  */
 
-export type GatewayRole = 'electing' | 'standby' | 'active' | 'deposed';
+/** Every role, in the order the metrics list them (`upstate_gateway_role{role=…}`). */
+export const GATEWAY_ROLES = ['electing', 'standby', 'active', 'deposed'] as const;
+export type GatewayRole = (typeof GATEWAY_ROLES)[number];
 
 export interface GatewayRoleContext {
   /** The epoch of the lease held now or last: 0 before any. */
@@ -67,32 +69,40 @@ export const gatewayRoleMachine = setup({
   },
 }).createMachine({
   id: 'gatewayRole',
+  description: 'The role of one fleet gateway among those of its NATS prefix, elected through a lease in JetStream KV (see fleet.md). Only `active` holds Upbit connections and publishes.',
   initial: 'electing',
   context: { epoch: 0, revision: 0, validUntil: 0, lostBecause: undefined },
   states: {
     electing: {
+      description: 'Tries once to claim the lease (an atomic create of its key).',
       invoke: {
         src: 'claimLease',
-        onDone: [{ guard: 'claimWon', target: 'active', actions: 'adoptLease' }, { target: 'standby' }],
-        onError: { target: 'standby' },
+        onDone: [
+          { guard: 'claimWon', target: 'active', actions: 'adoptLease', description: 'The key was free: this gateway holds the lease, with a new epoch.' },
+          { target: 'standby', description: 'Another gateway holds the lease.' },
+        ],
+        onError: { target: 'standby', description: 'The claim went unanswered (NATS away or slow): try again later.' },
       },
     },
     standby: {
-      after: { claimRetry: 'electing' },
+      description: 'Another gateway is active (or NATS is away): holds no Upbit connection, tries to claim the lease again every `claimRetry`.',
+      after: { claimRetry: { target: 'electing', description: 'Time to try the claim again.' } },
     },
     active: {
+      description: 'Holds the lease: the only gateway of its prefix with Upbit connections; publishes frames stamped with its epoch, renews the lease every third of its term.',
       invoke: {
         src: 'holdLease',
         input: ({ context }) => ({ revision: context.revision, validUntil: context.validUntil }),
       },
       on: {
-        'lease.renewed': { actions: 'extendLease' },
-        'lease.lost': { target: 'deposed', actions: 'recordLoss' },
+        'lease.renewed': { actions: 'extendLease', description: 'A renewal was answered: the term starts again.' },
+        'lease.lost': { target: 'deposed', actions: 'recordLoss', description: 'Another gateway holds the lease, or its term ran out before a renewal.' },
       },
       exit: 'forgetLease',
     },
     deposed: {
-      after: { stepDownPause: 'electing' },
+      description: 'Lost the lease: publishes nothing more and has closed its Upbit connections; waits `stepDownPause` before it stands for election again.',
+      after: { stepDownPause: { target: 'electing', description: 'Stands for election again (as a standby unless the lease is free).' } },
     },
   },
 });

@@ -38,3 +38,5 @@ export type {
 export { connectionOf, connectionRefOf, orchestratorMachine } from './orchestrator.machine.js';
 export type { OrchestratorContext, OrchestratorEvent, OrchestratorInput, OrchestratorMachine, OrchestratorSnapshot } from './orchestrator.machine.js';
 export { EMPTY_FINGERPRINT, UNKNOWN_FINGERPRINT } from '../src/registry/fingerprint.js';
+export { GATEWAY_ROLES, gatewayRoleMachine } from './gateway-role.machine.js';
+export type { ClaimResult, GatewayRole, GatewayRoleEvent, HoldInput } from './gateway-role.machine.js';

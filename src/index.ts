@@ -21,5 +21,17 @@ export type { ErrorCode } from './errors.js';
 export type { SnapshotMode, Spec } from './registry/spec.js';
 export type { RateGate } from './rate/gate.js';
 export * from './protocol/upbit/types.js';
-export { healthOf, registerMetrics, serveLiveView } from './live/index.js';
-export type { ConnectionHealth, Health, LiveSource, LiveView, LiveViewOptions, Metrics, MetricsOptions, UnhealthyReason } from './live/index.js';
+export { healthOf, healthOfGateway, registerMetrics, serveLiveView } from './live/index.js';
+export type {
+  ConnectionHealth,
+  GatewayHealth,
+  GatewayStatus,
+  Health,
+  LiveSource,
+  LiveView,
+  LiveViewOptions,
+  Metrics,
+  MetricsOptions,
+  NatsLinkState,
+  UnhealthyReason,
+} from './live/index.js';

@@ -6,8 +6,10 @@ import { startGateway, type Gateway, type GatewayRoleState } from '../fleet/inde
 import { UpstateError } from '../errors.js';
 import type { Credentials } from '../options.js';
 import { startExchange, type ExchangeHandle } from '../sim/index.js';
-import { credentialsFromEnv, isUsageError, parseCommandArgs, UsageError } from './args.js';
+import type { LiveView } from '../live/index.js';
+import { credentialsFromEnv, integerOption, isUsageError, parseCommandArgs, UsageError } from './args.js';
 import { type CliIo, EXIT } from './io.js';
+import { startUi, type UiOption, uiLine } from './ui.js';
 import { GATEWAY_USAGE, usageFailure } from './usage.js';
 
 
@@ -20,6 +22,8 @@ export interface GatewayArgs {
   readonly privatePrefix: string | undefined;
   readonly activeLeaseMs: number | undefined;
   readonly standbyPollMs: number | undefined;
+  /** `--http PORT [--host H]`: the live view, `/healthz` and `/metrics` of the gateway. */
+  readonly http: UiOption | undefined;
 }
 
 export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
@@ -33,6 +37,8 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
       'private-prefix': { type: 'string' },
       'active-lease-ms': { type: 'string' },
       'standby-poll-ms': { type: 'string' },
+      http: { type: 'string' },
+      host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -42,6 +48,8 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
     const url = values[flag];
     if (url !== undefined && !/^wss?:\/\/\S+$/.test(url)) throw new UsageError(`--${flag} expects a ws:// or wss:// URL, got '${url}'`);
   }
+  if (values.host !== undefined && values.http === undefined) throw new UsageError('--host is the address of --http: give --http PORT too');
+  if (values.host !== undefined && !/^\S+$/.test(values.host)) throw new UsageError(`--host expects a host name or address, got '${values.host}'`);
   return {
     help,
     nats: values.nats ?? [],
@@ -51,6 +59,10 @@ export function parseGatewayArgs(argv: readonly string[]): GatewayArgs {
     privatePrefix: values['private-prefix'],
     activeLeaseMs: milliseconds(values['active-lease-ms'], 'active-lease-ms', 300),
     standbyPollMs: milliseconds(values['standby-poll-ms'], 'standby-poll-ms', 1),
+    http:
+      values.http === undefined
+        ? undefined
+        : { port: integerOption('--http', values.http, 0, 65_535), flag: '--http', ...(values.host === undefined ? {} : { host: values.host }) },
   };
 }
 
@@ -99,11 +111,21 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
+  let view: LiveView | undefined;
+  try {
+    view = args.http ? await startUi(gateway.live, args.http, credentials ? [credentials.secretKey] : [], 'upstate gateway') : undefined;
+  } catch (error) {
+    await gateway.close();
+    await exchange?.close();
+    if (isUsageError(error)) return usageFailure(io, 'gateway', error, GATEWAY_USAGE);
+    throw error;
+  }
   const upstream = exchange ? `${exchange.url} (embedded exchange)` : (args.endpoint ?? 'wss://api.upbit.com/websocket/v1');
   io.stdout.write(
     `upstate gateway: serving the fleet on ${args.nats.join(', ')}\n` +
       `  upstream: ${upstream}\n` +
-      `  subjects: ${gateway.prefixes.public}.<type>.<code>; private streams ${credentials ? `on, under ${gateway.prefixes.private}.>` : 'off (no UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY)'}\n`,
+      `  subjects: ${gateway.prefixes.public}.<type>.<code>; private streams ${credentials ? `on, under ${gateway.prefixes.private}.>` : 'off (no UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY)'}\n` +
+      (view ? `  ${uiLine(view)}\n` : ''),
   );
   gateway.on('demand', (client, kind) => io.stdout.write(`  demand   ${client.slice(0, 8)} ${kind}\n`));
   gateway.on('release', (client, kind, why) => io.stdout.write(`  ${why.padEnd(9)}${client.slice(0, 8)} ${kind}\n`));
@@ -114,6 +136,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   role(gateway.role());
   gateway.on('role', role);
   await aborted(io.signal);
+  await view?.close();
   await gateway.close();
   await exchange?.close();
   io.stdout.write('upstate gateway: closed\n');

@@ -1,6 +1,7 @@
 /**
  * `--ui [PORT]` for the long-running commands: serves the live page, `/metrics` and `/healthz`
- * for the command's orchestrator on 127.0.0.1 (a free port unless one is given).
+ * for the command's orchestrator on 127.0.0.1 (a free port unless one is given). `upstate
+ * gateway --http PORT [--host H]` serves the same for the gateway.
  */
 import { type LiveSource, type LiveView, serveLiveView } from '../live/index.js';
 import { integerOption, UsageError } from './args.js';
@@ -8,6 +9,10 @@ import { integerOption, UsageError } from './args.js';
 export interface UiOption {
   /** 0 picks a free port. */
   readonly port: number;
+  /** The address to listen on. @default '127.0.0.1' */
+  readonly host?: string;
+  /** The flag that asked for the view, for its error messages. @default '--ui' */
+  readonly flag?: string;
 }
 
 /**
@@ -37,11 +42,14 @@ export function takeUiOption(argv: readonly string[]): { readonly argv: string[]
 }
 
 /** Serves the live view for `source`; a port already taken is a `UsageError`. */
-export async function startUi(source: LiveSource, ui: UiOption, secrets: readonly string[]): Promise<LiveView> {
+export async function startUi(source: LiveSource, ui: UiOption, secrets: readonly string[], title = 'upstate live'): Promise<LiveView> {
+  const flag = ui.flag ?? '--ui';
   try {
-    return await serveLiveView(source, { port: ui.port, secrets, title: 'upstate live' });
+    return await serveLiveView(source, { port: ui.port, secrets, title, ...(ui.host === undefined ? {} : { host: ui.host }) });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`--ui port ${ui.port} is already in use`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`${flag} port ${ui.port} is already in use`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new UsageError(`--host ${ui.host ?? ''}: no such address on this machine`);
     throw error;
   }
 }

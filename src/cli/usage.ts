@@ -109,6 +109,9 @@ Options:
   --active-lease-ms N      the active gateway's lease in JetStream KV (default 3000; the same
                            for every gateway of a prefix): a standby takes over within about it
   --standby-poll-ms N      how often a standby tries to claim the lease (default 500)
+  --http PORT              serve the live view, /healthz and /metrics of this gateway on PORT
+                           (0: any free port); /healthz answers 200 for a healthy standby too
+  --host H                 address --http listens on (default 127.0.0.1)
   -h, --help               show this help
 
 Run it twice or more on a NATS server with JetStream for a standby that takes over; without

@@ -10,9 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { type Actor, createActor, fromCallback, fromPromise } from 'xstate';
 import { gatewayRoleMachine, type ClaimResult, type GatewayRole, type GatewayRoleEvent, type HoldInput } from '../../machines/gateway-role.machine.js';
+import { ZERO_FLUSH_STATS } from '../../machines/flush.machine.js';
 import { OptionError, SpecError, UpstateError } from '../errors.js';
+import { summarize } from '../events.js';
+import type { GatewayStatus, LiveSource, NatsLinkState } from '../live/source.js';
 import type { OrchestratorOptions } from '../options.js';
-import { createOrchestrator, type Orchestrator } from '../orchestrator.js';
+import { createOrchestrator, type Orchestrator, type OrchestratorStats } from '../orchestrator.js';
 import { isRecord } from '../protocol/upbit/json.js';
 import { CONNECTION_KINDS, DATA_TYPES, isDataType, type ConnectionKind, type DataType, type OrderbookMessage, type UpbitMessage } from '../protocol/upbit/types.js';
 import { normalizeSpecs, type NormalizedSpec, type Spec } from '../registry/index.js';
@@ -129,6 +132,9 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly #publish = (message: UpbitMessage): void => this.#publishFrame(message);
   readonly #hasCredentials: boolean;
   #stats = { announcements: 0, refused: 0, expired: 0, published: 0, lastValueRequests: 0, lastValueHits: 0 };
+  /** What the role chart went through, for `status()`. */
+  #roleCounts = { takeovers: 0, stepDowns: 0, renewalsFailed: 0 };
+  #natsLink: NatsLinkState = 'connected';
   #closed: Promise<void> | undefined;
   readonly #orchestratorOptions: OrchestratorOptions;
   /** The Upbit side: only while active. */
@@ -140,6 +146,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   #epochHeaders: MsgHdrs | undefined;
   readonly #hello: string;
   readonly #lease: LeaseStore | undefined;
+  /**
+   * The gateway as the live view reads it: `serveLiveView(gateway.live)` serves its role chart,
+   * `/healthz` by role (docs/observability.md) and `/metrics` with the `upstate_gateway_*`
+   * metrics. Its `stats()` are those of the orchestrator it holds while active (the last one
+   * after, all zero before any).
+   */
+  readonly live: LiveSource;
 
   /** @internal use `startGateway` */
   constructor(
@@ -169,12 +182,13 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     void this.#watchStatus(subjects.hello);
     this.#role = createActor(
       gatewayRoleMachine.provide({
-        actors: lease === undefined ? aloneActors() : leaseActors(lease, resolved.activeLeaseMs),
+        actors: lease === undefined ? aloneActors() : leaseActors(lease, resolved.activeLeaseMs, () => this.#roleCounts.renewalsFailed++),
         delays: { claimRetry: resolved.standbyPollMs, stepDownPause: resolved.standbyPollMs },
       }),
     );
     this.#role.subscribe((snapshot) => this.#onRole(snapshot.value as GatewayRole, snapshot.context.epoch, snapshot.context.lostBecause));
     this.#role.start();
+    this.live = { actor: this.#role, stats: () => this.#orchestratorStats(), gateway: () => this.status() };
   }
 
   /** The orchestrator that holds the fleet's Upbit connections while this gateway is active (the last one after). Read its stats; don't subscribe through it. */
@@ -203,6 +217,14 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   stats(): GatewayStats {
     const clients = new Set([...this.#held.keys()].map((id) => id.slice(0, id.lastIndexOf('/'))));
     return { demands: this.#held.size, clients: clients.size, ...this.#stats };
+  }
+
+  /** Its role, lease epoch, NATS link and counters now: what `/healthz` and `/metrics` report. */
+  status(): GatewayStatus {
+    const { role, epoch, election } = this.#roleState;
+    const { demands, clients, published, announcements, refused, expired } = this.stats();
+    const nats = this.nats.isClosed() ? 'closed' : this.#natsLink;
+    return { role, epoch, election, nats, ...this.#roleCounts, clients, demands, published, announcements, refused, expired };
   }
 
   /** Stops listening, drops every demand, closes the Upbit connections and the NATS connection. Idempotent. */
@@ -242,8 +264,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** While NATS is away nobody can renew, so no lease runs out; back, every client re-announces. */
   async #watchStatus(hello: string): Promise<void> {
     for await (const status of this.nats.status()) {
-      if (status.type === 'disconnect') this.#leases.pause();
-      else if (status.type === 'reconnect') {
+      if (status.type === 'disconnect') {
+        this.#natsLink = 'reconnecting';
+        this.#leases.pause();
+      } else if (status.type === 'reconnect') {
+        this.#natsLink = 'connected';
         this.#leases.resume();
         if (this.#roleState.role === 'active') this.nats.publish(hello, '');
       }
@@ -395,13 +420,25 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     if (this.#roleState.role === 'active') answer();
   }
 
-  #onRole(role: GatewayRole, epoch: number, lostBecause: string | undefined): void {
+  #onRole(charted: GatewayRole, epoch: number, lostBecause: string | undefined): void {
     const before = this.#roleState;
+    // A standby's periodic claim is not a new role: it stays a standby until the claim is won.
+    const role = charted === 'electing' && before.role === 'standby' ? 'standby' : charted;
     if (before.role === role && before.epoch === epoch) return;
     this.#roleState = { role, epoch, election: this.#election, ...(lostBecause === undefined ? {} : { lostBecause }) };
-    if (role === 'active') this.#activate(epoch);
-    else if (before.role === 'active') void this.#deactivate();
+    if (role === 'active') {
+      this.#roleCounts.takeovers++;
+      this.#activate(epoch);
+    } else if (before.role === 'active') {
+      if (role === 'deposed') this.#roleCounts.stepDowns++;
+      void this.#deactivate();
+    }
     this.emit('role', this.#roleState);
+  }
+
+  /** The stats of the orchestrator held now (or last); all zero before this gateway was ever active. */
+  #orchestratorStats(): OrchestratorStats {
+    return this.orchestrator?.stats() ?? NO_CONNECTIONS;
   }
 
   /** Takes over: one orchestrator with the whole held demand, so one connection and one request. */
@@ -427,8 +464,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 }
 
-/** The role chart's actors over the JetStream KV lease. */
-function leaseActors(lease: LeaseStore, leaseMs: number) {
+/** `stats()` of an orchestrator that never ran: no connection, every figure 0. */
+const NO_CONNECTIONS: OrchestratorStats = summarize([], { ...ZERO_FLUSH_STATS, opened: 0, reconnects: 0 }, { subscribers: 0, deliveries: 0 });
+
+/** The role chart's actors over the JetStream KV lease; `onRenewalFailed` counts renewals that failed. */
+function leaseActors(lease: LeaseStore, leaseMs: number, onRenewalFailed: () => void) {
   // The server drops the key `leaseMs` after it received the renewal, which is after we sent it:
   // counting from the send, minus a margin for timer lateness, we stop first.
   const term = (sentAt: number): number => sentAt + leaseMs - Math.min(250, leaseMs / 10);
@@ -461,6 +501,7 @@ function leaseActors(lease: LeaseStore, leaseMs: number) {
           expiry = setTimeout(() => lose('its term ran out before a renewal (paused, slow, or cut off from NATS)'), Math.max(0, validUntil - Date.now()));
           sendBack({ type: 'lease.renewed', revision, validUntil });
         } catch (error) {
+          onRenewalFailed();
           // Unanswered (NATS away, slow): try again next tick; the term's timer decides.
           if (error instanceof LeaseTaken) lose('another gateway holds the lease');
         } finally {

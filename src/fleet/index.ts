@@ -5,6 +5,7 @@
 export { Gateway, startGateway } from './gateway.js';
 export type { GatewayEvents, GatewayOptions, GatewayRoleState, GatewayStats } from './gateway.js';
 export type { GatewayRole } from '../../machines/gateway-role.machine.js';
+export type { GatewayStatus, NatsLinkState } from '../live/source.js';
 export { createFleetClient, FleetClient } from './client.js';
 export type { FleetClientEvents, FleetClientOptions, FleetClientStats, GatewayChange } from './client.js';
 export { DEFAULT_PREFIX, DEFAULT_PRIVATE_PREFIX, EPOCH_HEADER, streamSubject } from './subjects.js';

@@ -8,8 +8,9 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { OptionError } from '../errors.js';
 import { LINK_STATES } from '../../machines/connection.machine.js';
 import { FLUSH_STATES } from '../../machines/flush.machine.js';
+import { GATEWAY_ROLES } from '../../machines/gateway-role.machine.js';
 import type { ConnectionReport, OrchestratorStats } from '../orchestrator.js';
-import type { LiveSource } from './source.js';
+import type { GatewayStatus, LiveSource } from './source.js';
 
 export interface MetricsOptions {
   /** The registry to add the metrics to. @default a new `Registry` (never the global default) */
@@ -42,6 +43,27 @@ const CONNECTION_COUNTERS: readonly (readonly [name: string, help: string, field
   ['link_failures_total', 'Connection attempts or open links that failed.', 'failures'],
   ['frames_received_total', 'Frames received from the exchange.', 'framesReceived'],
   ['decode_errors_total', 'Frames that could not be decoded.', 'decodeErrors'],
+];
+
+type GatewayCount = { [K in keyof GatewayStatus]: GatewayStatus[K] extends number ? K : never }[keyof GatewayStatus];
+
+/** A fleet gateway's counters (names without prefix), read from `source.gateway()`. */
+const GATEWAY_COUNTERS: readonly (readonly [name: string, help: string, field: GatewayCount])[] = [
+  ['gateway_takeovers_total', 'Times this gateway became active (took the lease).', 'takeovers'],
+  ['gateway_step_downs_total', 'Times this gateway lost the lease while active (taken by another, or its term ran out).', 'stepDowns'],
+  ['gateway_lease_renewals_failed_total', 'Renewals of the active lease that failed (unanswered, or the lease was gone).', 'renewalsFailed'],
+  ['gateway_frames_published_total', 'Frames this gateway published to NATS.', 'published'],
+  ['gateway_announcements_total', 'Demand announcements received from fleet clients.', 'announcements'],
+  ['gateway_announcements_refused_total', 'Announcements refused (bad specs, private streams without credentials).', 'refused'],
+  ['gateway_demands_expired_total', 'Demands dropped because their client stopped renewing them.', 'expired'],
+];
+
+/** A fleet gateway's gauges (names without prefix). */
+const GATEWAY_GAUGES: readonly (readonly [name: string, help: string, value: (status: GatewayStatus) => number])[] = [
+  ['gateway_epoch', 'Epoch of the lease this gateway holds or held last (grows with every takeover; 0 without JetStream).', (g) => g.epoch],
+  ['gateway_nats_connected', '1 while the gateway holds its NATS connection, 0 while it is reconnecting or closed.', (g) => (g.nats === 'connected' ? 1 : 0)],
+  ['gateway_clients', 'Distinct fleet clients holding a demand lease.', (g) => g.clients],
+  ['gateway_demands', 'Demands (client × connection kind) holding a lease.', (g) => g.demands],
 ];
 
 /**
@@ -155,5 +177,40 @@ export function registerMetrics(source: LiveSource, options: MetricsOptions = {}
     };
     stateGauge('link_state', 'The link state of each connection: 1 for the current state, 0 for the others.', LINK_STATES, (r) => r.link);
     stateGauge('flush_state', 'The flush state of each connection: 1 for the current state, 0 for the others.', FLUSH_STATES, (r) => r.flush);
+    if (source.gateway !== undefined) addGatewayMetrics(source.gateway.bind(source));
+  }
+
+  function addGatewayMetrics(status: () => GatewayStatus): void {
+    new Gauge({
+      name: add('gateway_role'),
+      help: "The gateway's role: 1 for the current one (electing, standby, active, deposed), 0 for the others.",
+      labelNames: ['role'],
+      registers: [registry],
+      collect() {
+        const { role } = status();
+        for (const each of GATEWAY_ROLES) this.set({ role: each }, each === role ? 1 : 0);
+      },
+    });
+    for (const [name, help, field] of GATEWAY_COUNTERS) {
+      new Counter({
+        name: add(name),
+        help,
+        registers: [registry],
+        collect() {
+          this.reset();
+          this.inc(status()[field]);
+        },
+      });
+    }
+    for (const [name, help, value] of GATEWAY_GAUGES) {
+      new Gauge({
+        name: add(name),
+        help,
+        registers: [registry],
+        collect() {
+          this.set(value(status()));
+        },
+      });
+    }
   }
 }

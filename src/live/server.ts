@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import { OptionError } from '../errors.js';
 import { type Chart, layoutChart } from './chart.js';
-import { type Health, healthOf } from './health.js';
+import { type Health, healthOf, healthOfGateway } from './health.js';
 import type { OrchestratorStats } from '../orchestrator.js';
 import { currentInspection, machineOf, machinesOf, toInspectionJson } from './inspection.js';
 import { registerMetrics } from './metrics.js';
@@ -52,14 +52,16 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const RETRY_MS = 1_000;
 
 /**
- * Serves the live page, `/metrics` and `/healthz` for `source` (an `Orchestrator`, or anything
- * with its `actor` and `stats()`). Resolves once listening. Bad options throw `OptionError`.
+ * Serves the live page, `/metrics` and `/healthz` for `source` (an `Orchestrator`, a fleet
+ * gateway's `gateway.live`, or anything with their `actor` and `stats()`). Resolves once
+ * listening. Bad options throw `OptionError`.
  */
 export async function serveLiveView(source: LiveSource, options: LiveViewOptions = {}): Promise<LiveView> {
   const { port = 0, host = '127.0.0.1', secrets = [], statsIntervalMs = 1_000, title = 'upstate' } = options;
   if (typeof source !== 'object' || source === null || typeof source.stats !== 'function' || typeof source.actor?.system?.inspect !== 'function') {
-    throw new OptionError('source', source, 'an Orchestrator (or an object with `actor` and `stats()`)');
+    throw new OptionError('source', source, 'an Orchestrator, a fleet gateway\'s `gateway.live` (or an object with `actor` and `stats()`)');
   }
+  if (source.gateway !== undefined && typeof source.gateway !== 'function') throw new OptionError('source.gateway', source.gateway, 'a function returning the gateway\'s status');
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new OptionError('port', port, 'a whole number from 0 to 65535');
   if (typeof host !== 'string' || host === '') throw new OptionError('host', host, 'a host name or address');
   if (!Number.isFinite(statsIntervalMs) || statsIntervalMs < 50) throw new OptionError('statsIntervalMs', statsIntervalMs, 'a number of milliseconds >= 50');
@@ -220,8 +222,11 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
   };
 }
 
-/** `healthOf(source.stats())`, or `stopped` once the source's actor has stopped (it was closed). */
+/**
+ * `healthOf(source.stats())` (`healthOfGateway` for a fleet gateway), or `stopped` once the
+ * source's actor has stopped (it was closed).
+ */
 function healthOfSource(source: LiveSource): Health {
   if (source.actor.getSnapshot().status === 'stopped') return { status: 'unavailable', reason: 'stopped', failing: [], connections: {} };
-  return healthOf(source.stats());
+  return source.gateway === undefined ? healthOf(source.stats()) : healthOfGateway(source.gateway(), source.stats());
 }

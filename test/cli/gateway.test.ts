@@ -1,9 +1,12 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parseGatewayArgs, run } from '../../src/cli/gateway.js';
 import { GATEWAY_USAGE } from '../../src/cli/usage.js';
 import { UsageError } from '../../src/cli/args.js';
 import { createFleetClient } from '../../src/fleet/index.js';
 import type { UpbitMessage } from '../../src/protocol/upbit/types.js';
+import { gatewayOutput, killWith, startGatewayProcess } from '../fleet/processes.js';
 import { natsServerForSuite } from '../support/nats-server.js';
 import { NATS_SERVER, requireBinary } from '../support/outside-binaries.js';
 import { captureIo } from './io.js';
@@ -37,6 +40,15 @@ describe('upstate gateway arguments', () => {
     const io = captureIo();
     expect(await run(['--help'], io)).toBe(0);
     expect(io.out()).toBe(GATEWAY_USAGE);
+  });
+
+  it('takes --http PORT (0: any free port) and --host, only with --http', () => {
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222'])).toMatchObject({ http: undefined });
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222', '--http', '0'])).toMatchObject({ http: { port: 0, flag: '--http' } });
+    expect(parseGatewayArgs(['--nats', 'nats://a:4222', '--http', '9464', '--host', '0.0.0.0'])).toMatchObject({ http: { port: 9464, host: '0.0.0.0' } });
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--http', 'x'])).toThrow(/--http expects a whole number from 0 to 65535, got 'x'/);
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--http', '70000'])).toThrow(UsageError);
+    expect(() => parseGatewayArgs(['--nats', 'nats://a:4222', '--host', '0.0.0.0'])).toThrow(/--host is the address of --http/);
   });
 
   it('refuses one Upbit key without the other', async () => {
@@ -92,4 +104,43 @@ describe.runIf(available)('upstate gateway --nats (real nats-server)', () => {
     controller.abort();
     expect(await exit).toBe(0);
   });
+
+  it('--http on a port already in use: says so, exits 2 and leaves nothing running', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const io = captureIo();
+      expect(await run(['--nats', nats.url, '--prefix', 'taken', '--http', String(port)], io)).toBe(2);
+      expect(io.err()).toMatch(new RegExp(`^upstate gateway: --http port ${port} is already in use`));
+      // The gateway it had started is closed: another one may take the prefix at once.
+      const again = captureIo();
+      expect(await run(['--nats', nats.url, '--prefix', 'taken', '--http', String(port)], again)).toBe(2);
+      expect(again.err()).not.toMatch(/Another gateway/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('--http 0 serves /healthz and /metrics of the gateway on 127.0.0.1; SIGTERM closes it with exit code 143', async () => {
+    const child = await startGatewayProcess(['--nats', nats.url, '--prefix', 'http', '--http', '0'], { UPBIT_ACCESS_KEY: '', UPBIT_SECRET_KEY: '' });
+    try {
+      const url = /Live view: open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(gatewayOutput(child))?.[1];
+      expect(url, gatewayOutput(child)).toBeDefined();
+      const health = await fetch(`${url}healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', gateway: { role: 'active', epoch: 0, election: 'alone', nats: 'connected' } });
+      const metrics = await (await fetch(`${url}metrics`)).text();
+      expect(metrics).toMatch(/^upstate_gateway_role\{role="active"\} 1$/m);
+      expect(metrics).toMatch(/^upstate_gateway_epoch 0$/m);
+      // 'close': exited and its stdout read to the end.
+      const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      expect(gatewayOutput(child)).toMatch(/upstate gateway: closed\n$/);
+      await expect(fetch(`${url}healthz`)).rejects.toThrow();
+    } finally {
+      await killWith(child, 'SIGKILL');
+    }
+  }, 90_000);
 });

@@ -75,7 +75,8 @@ describe.runIf(available)('electing the active gateway (in process)', () => {
     await first.close();
     await eventually('the standby is active', () => second.role().role === 'active', 5_000);
     const handover = Date.now() - stoppedAt;
-    expect(roles.map((r) => r.role)).toEqual(['electing', 'active']);
+    // A standby's claims of the lease are not role changes: the one change is the takeover.
+    expect(roles.map((r) => r.role)).toEqual(['active']);
     expect(second.role().epoch).toBeGreaterThan(first.role().epoch);
     const seen = frames;
     await eventually('frames flow from the new active gateway', () => frames > seen + 2);

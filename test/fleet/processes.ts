@@ -106,6 +106,12 @@ export interface RoleSeen {
 }
 
 const rolesOf = new WeakMap<ChildProcess, RoleSeen[]>();
+const outputOf = new WeakMap<ChildProcess, { text: string }>();
+
+/** Everything an `upstate gateway` process printed on stdout so far. */
+export function gatewayOutput(child: ChildProcess): string {
+  return outputOf.get(child)?.text ?? '';
+}
 
 /** Every role an `upstate gateway` process printed so far (`role     active (epoch 7)`), oldest first. */
 export function gatewayRoles(child: ChildProcess): readonly RoleSeen[] {
@@ -125,8 +131,11 @@ export async function startGatewayProcess(args: readonly string[], env: Record<s
   });
   const roles: RoleSeen[] = [];
   rolesOf.set(child, roles);
+  const output = { text: '' };
+  outputOf.set(child, output);
   let pending = '';
   child.stdout!.on('data', (chunk: Buffer) => {
+    output.text += chunk.toString();
     pending += chunk.toString();
     const lines = pending.split('\n');
     pending = lines.pop()!;

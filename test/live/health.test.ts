@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { healthOf, type LiveView, serveLiveView } from '../../src/live/index.js';
+import { type GatewayStatus, healthOf, healthOfGateway, type LiveView, serveLiveView } from '../../src/live/index.js';
 import type { ConnectionReport, LinkState, OrchestratorStats } from '../../src/orchestrator.js';
 import { ZERO_FLUSH_STATS } from '../../machines/index.js';
 import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
@@ -48,6 +48,66 @@ describe('healthOf', () => {
     const health = healthOf(stats({ a: report('backoff'), b: report('open'), c: report('blocked') }));
     expect(health.status === 'unavailable' && health.reason).toBe('backoff');
     expect(health.status === 'unavailable' && health.failing.map((f) => `${f.connection}:${f.reason}`)).toEqual(['a:backoff', 'c:blocked']);
+  });
+});
+
+function gatewayStatus(overrides: Partial<GatewayStatus>): GatewayStatus {
+  return {
+    role: 'standby',
+    epoch: 7,
+    election: 'lease',
+    nats: 'connected',
+    takeovers: 0,
+    stepDowns: 0,
+    renewalsFailed: 0,
+    clients: 0,
+    demands: 0,
+    published: 0,
+    announcements: 0,
+    refused: 0,
+    expired: 0,
+    ...overrides,
+  };
+}
+
+describe('healthOfGateway', () => {
+  const failingLinks = stats({ public: report('backoff', { lastError: 'network' }), private: report('dormant') });
+
+  it.each(['standby', 'electing', 'deposed'] as const)('is ok for a %s gateway that holds its NATS connection, whatever its last links were', (role) => {
+    expect(healthOfGateway(gatewayStatus({ role }), failingLinks)).toEqual({
+      status: 'ok',
+      connections: {},
+      gateway: { role, epoch: 7, election: 'lease', nats: 'connected' },
+    });
+  });
+
+  it("is an active gateway's link health, with its role", () => {
+    const active = gatewayStatus({ role: 'active', epoch: 9 });
+    expect(healthOfGateway(active, stats({ public: report('open'), private: report('dormant') }))).toEqual({
+      status: 'ok',
+      connections: { public: 'open/idle', private: 'dormant/idle' },
+      gateway: { role: 'active', epoch: 9, election: 'lease', nats: 'connected' },
+    });
+    expect(healthOfGateway(active, failingLinks)).toMatchObject({
+      status: 'unavailable',
+      reason: 'backoff',
+      failing: [{ connection: 'public', reason: 'backoff', lastError: 'network' }],
+      gateway: { role: 'active' },
+    });
+  });
+
+  it.each([
+    ['standby', 'reconnecting'],
+    ['active', 'reconnecting'],
+    ['active', 'closed'],
+  ] as const)('is unavailable (natsDisconnected) for a %s gateway whose NATS connection is %s', (role, nats) => {
+    expect(healthOfGateway(gatewayStatus({ role, nats }), stats({ public: report('open'), private: report('dormant') }))).toEqual({
+      status: 'unavailable',
+      reason: 'natsDisconnected',
+      failing: [],
+      connections: {},
+      gateway: { role, epoch: 7, election: 'lease', nats },
+    });
   });
 });
 

@@ -1,24 +1,14 @@
 import { Counter, register as globalRegistry, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
-import { FLUSH_STATES, LINK_STATES } from '../../machines/index.js';
-import { type LiveView, registerMetrics, serveLiveView } from '../../src/live/index.js';
+import { FLUSH_STATES, GATEWAY_ROLES, LINK_STATES } from '../../machines/index.js';
+import { type GatewayStatus, type LiveSource, type LiveView, registerMetrics, serveLiveView } from '../../src/live/index.js';
 import type { ConnectionReport } from '../../src/orchestrator.js';
 import { Inbox } from '../support/inbox.js';
 import { orchestratorFor, startTestExchange } from '../support/test-exchange.js';
 import { ALICE } from '../sim/fixtures.js';
+import { parseMetrics } from './prometheus.js';
 
-/** Prometheus text format → `name{label="v",…}` → value. */
-function parseMetrics(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
-    if (!match) throw new Error(`not a sample line: ${line}`);
-    samples.set(`${match[1]}${match[2] ?? ''}`, Number(match[3]));
-  }
-  return samples;
-}
 
 /** Metric → the `ConnectionReport` field it must equal, per connection. */
 const PER_CONNECTION: Readonly<Record<string, keyof ConnectionReport>> = {
@@ -99,6 +89,56 @@ describe('/metrics', () => {
     expect(before.get('upstate_messages_sent_total{connection="public"}')).toBe(0);
     expect(after.get('upstate_messages_sent_total{connection="public"}')).toBe(1);
     expect(after.get('upstate_link_state{connection="public",state="open"}')).toBe(1);
+  });
+});
+
+describe('/metrics of a fleet gateway', () => {
+  it('adds the role gauge, the epoch and the counters of gateway(), read at scrape time', async () => {
+    const exchange = await startTestExchange();
+    const upbit = orchestratorFor(exchange);
+    let status: GatewayStatus = {
+      role: 'standby',
+      epoch: 4,
+      election: 'lease',
+      nats: 'connected',
+      takeovers: 0,
+      stepDowns: 0,
+      renewalsFailed: 0,
+      clients: 3,
+      demands: 5,
+      published: 0,
+      announcements: 12,
+      refused: 1,
+      expired: 2,
+    };
+    const source: LiveSource = { actor: upbit.actor, stats: () => upbit.stats(), gateway: () => status };
+    const { registry } = registerMetrics(source);
+    const before = parseMetrics(await registry.metrics());
+    for (const role of GATEWAY_ROLES) expect(before.get(`upstate_gateway_role{role="${role}"}`), role).toBe(role === 'standby' ? 1 : 0);
+    expect(before.get('upstate_gateway_epoch')).toBe(4);
+    expect(before.get('upstate_gateway_nats_connected')).toBe(1);
+    expect(before.get('upstate_gateway_clients')).toBe(3);
+    expect(before.get('upstate_gateway_demands')).toBe(5);
+    expect(before.get('upstate_gateway_announcements_total')).toBe(12);
+    expect(before.get('upstate_gateway_announcements_refused_total')).toBe(1);
+    expect(before.get('upstate_gateway_demands_expired_total')).toBe(2);
+    expect(before.get('upstate_gateway_takeovers_total')).toBe(0);
+
+    status = { ...status, role: 'active', epoch: 9, takeovers: 1, renewalsFailed: 2, published: 40, nats: 'reconnecting' };
+    const after = parseMetrics(await registry.metrics());
+    for (const role of GATEWAY_ROLES) expect(after.get(`upstate_gateway_role{role="${role}"}`), role).toBe(role === 'active' ? 1 : 0);
+    expect(after.get('upstate_gateway_epoch')).toBe(9);
+    expect(after.get('upstate_gateway_takeovers_total')).toBe(1);
+    expect(after.get('upstate_gateway_step_downs_total')).toBe(0);
+    expect(after.get('upstate_gateway_lease_renewals_failed_total')).toBe(2);
+    expect(after.get('upstate_gateway_frames_published_total')).toBe(40);
+    expect(after.get('upstate_gateway_nats_connected')).toBe(0);
+  });
+
+  it('has no gateway metrics for an orchestrator', async () => {
+    const exchange = await startTestExchange();
+    const { registry } = registerMetrics(orchestratorFor(exchange));
+    expect([...parseMetrics(await registry.metrics()).keys()].filter((name) => name.startsWith('upstate_gateway_'))).toEqual([]);
   });
 });
 
