@@ -22,4 +22,4 @@ export type { SnapshotMode, Spec } from './registry/spec.js';
 export type { RateGate } from './rate/gate.js';
 export * from './protocol/upbit/types.js';
 export { healthOf, registerMetrics, serveLiveView } from './live/index.js';
-export type { ConnectionHealth, Health, LiveSource, LiveView, LiveViewOptions, Metrics, MetricsOptions, UnhealthyReason } from './live/index.js';
+export type { ConnectionHealth, Health, LiveSource, LiveView, LiveViewOptions, Metrics, MetricsOptions, MetricsRegistry, UnhealthyReason } from './live/index.js';

@@ -2,7 +2,7 @@
 export { serveLiveView } from './server.js';
 export type { LiveView, LiveViewOptions } from './server.js';
 export { registerMetrics } from './metrics.js';
-export type { Metrics, MetricsOptions } from './metrics.js';
+export type { Metrics, MetricsOptions, MetricsRegistry } from './metrics.js';
 export { healthOf } from './health.js';
 export type { ConnectionHealth, Health, UnhealthyReason } from './health.js';
 export type { LiveSource } from './source.js';
