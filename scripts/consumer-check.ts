@@ -98,7 +98,6 @@ const OPTIONAL_PEERS = ['@nats-io/transport-node', '@nats-io/jetstream', '@nats-
  */
 const WITHOUT_PEERS = `import { createOrchestrator, serveLiveView, type TickerMessage, type UpstateError } from 'upstate';
 import { startExchange } from 'upstate/sim';
-import { startGateway } from 'upstate/gateway';
 
 const exchange = await startExchange();
 const upbit = createOrchestrator({ endpoints: { public: exchange.url } });
@@ -113,7 +112,9 @@ const missing = async (what: string, start: () => Promise<unknown>, install: str
   if (error?.code !== 'ERR_PEER_MISSING' || !error.message.includes(install)) throw new Error(what + ' without its peers: ' + String(error));
 };
 await missing('serveLiveView', () => serveLiveView(upbit), 'npm install elkjs prom-client');
-await missing('startGateway', () => startGateway({ nats: 'nats://127.0.0.1:4222' }), 'npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv');
+// upstate/gateway's types name the NATS client's (a fleet user has it): loaded untyped here.
+const fleet = (await import('upstate/gateway' as string)) as { startGateway(options: { nats: string }): Promise<unknown> };
+await missing('startGateway', () => fleet.startGateway({ nats: 'nats://127.0.0.1:4222' }), 'npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv');
 await upbit.close();
 await exchange.close();
 console.log(first.code + ' ' + first.trade_price);
