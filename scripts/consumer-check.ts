@@ -5,7 +5,9 @@
  * 1. `npm pack` (which runs `prepare`, so dist/ is built from this checkout) and checks what the
  *    tarball holds: dist/ without source maps, docs/, LICENSE, README.md; never src/ or machines/.
  * 2. Installs the tarball into a scratch project in a temporary folder, with an ESM (`"type":
- *    "module"`) and a CommonJS (`"type": "commonjs"`) sub-project.
+ *    "module"`) and a CommonJS (`"type": "commonjs"`) sub-project. That project also installs the
+ *    optional peers the docs' fleet and live-view examples need (the @nats-io packages, elkjs,
+ *    prom-client); @statelyai/inspect stays out.
  * 3. Extracts every ```ts block of the installed README.md and docs/*.md that imports from
  *    `upstate` (an example, as opposed to a signature), plus a smoke file that imports every entry
  *    point, and compiles them in both flavours with `strict`, `module`/`moduleResolution`
@@ -16,7 +18,13 @@
  * 5. Runs the installed `upstate` command (--version, --help, a bounded watch on the embedded
  *    exchange, --inspect without the optional inspector) and checks every relative link of the
  *    shipped docs resolves inside the package.
- * 6. Prints the tarball's size and the installed size of the package with its dependencies.
+ * 5b. A second project installs upstate WITHOUT any optional peer, as a user who only streams
+ *    does: no module of dist/ imports a peer at load time, a main-entry example (streaming from
+ *    the embedded exchange) compiles and runs in ESM and CommonJS, and the features that need a
+ *    peer (serveLiveView, startGateway, `upstate gateway`, `watch --ui`) stop with ERR_PEER_MISSING
+ *    and the install command.
+ * 6. Prints the tarball's size and the installed size of the package with its dependencies,
+ *    without and with the optional peers.
  *
  * Needs the npm registry (the dependencies of the tarball; `--prefer-offline` uses the cache
  * `npm ci` filled). Exits 1 naming every failure.
@@ -82,6 +90,36 @@ const TSCONFIG = {
   include: ['*.ts'],
 };
 
+/** The optional peers (package.json's peerDependenciesMeta), but the inspector, which `--inspect` checks is absent. */
+const OPTIONAL_PEERS = ['@nats-io/transport-node', '@nats-io/jetstream', '@nats-io/kv', 'elkjs', 'prom-client'];
+/**
+ * A user who only streams: the main entry and the embedded exchange, no optional peer installed.
+ * The features that need one must say what to install, and start nothing.
+ */
+const WITHOUT_PEERS = `import { createOrchestrator, serveLiveView, type TickerMessage, type UpstateError } from 'upstate';
+import { startExchange } from 'upstate/sim';
+
+const exchange = await startExchange();
+const upbit = createOrchestrator({ endpoints: { public: exchange.url } });
+const first = await new Promise<TickerMessage>((resolve) => {
+  const subscription = upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, (ticker) => {
+    subscription.unsubscribe();
+    resolve(ticker);
+  });
+});
+const missing = async (what: string, start: () => Promise<unknown>, install: string): Promise<void> => {
+  const error = (await start().then(() => undefined, (e: unknown) => e)) as UpstateError | undefined;
+  if (error?.code !== 'ERR_PEER_MISSING' || !error.message.includes(install)) throw new Error(what + ' without its peers: ' + String(error));
+};
+await missing('serveLiveView', () => serveLiveView(upbit), 'npm install elkjs prom-client');
+// upstate/gateway's types name the NATS client's (a fleet user has it): loaded untyped here.
+const fleet = (await import('upstate/gateway' as string)) as { startGateway(options: { nats: string }): Promise<unknown> };
+await missing('startGateway', () => fleet.startGateway({ nats: 'nats://127.0.0.1:4222' }), 'npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv');
+await upbit.close();
+await exchange.close();
+console.log(first.code + ' ' + first.trade_price);
+`;
+
 const failures: string[] = [];
 const fail = (what: string): void => {
   failures.push(what);
@@ -130,7 +168,8 @@ const project = join(scratch, 'project');
 mkdirSync(project);
 writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }, null, 2));
 const tools = ['typescript', '@types/node', '@types/ws', 'ws'].map((name) => `${name}@${versionOf(name)}`);
-execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...tools], {
+const peers = OPTIONAL_PEERS.map((name) => `${name}@${versionOf(name)}`);
+execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...tools, ...peers], {
   cwd: project,
   stdio: 'inherit',
 });
@@ -270,6 +309,52 @@ for (const file of docs) {
 if (broken.length === 0) ok('every relative link of the shipped README and docs resolves in the package');
 else fail(`links that are dead in the installed package: ${broken.join(', ')}`);
 
+// ── 5b. without the optional peers ──────────────────────────────────────────
+
+const bare = join(scratch, 'without-peers');
+mkdirSync(bare);
+writeFileSync(join(bare, 'package.json'), JSON.stringify({ name: 'without-peers', private: true }, null, 2));
+execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...['typescript', '@types/node'].map((name) => `${name}@${versionOf(name)}`)], {
+  cwd: bare,
+  stdio: 'inherit',
+});
+const present = [...OPTIONAL_PEERS, '@statelyai/inspect'].filter((name) => existsSync(join(bare, 'node_modules', name)));
+if (present.length > 0) fail(`npm install upstate installed optional peers: ${present.join(', ')}`);
+// Static imports of a peer in the shipped code (a dynamic import() inside a function is how they load).
+const bareDist = join(bare, 'node_modules', 'upstate', 'dist');
+const staticPeer = new RegExp(`^\\s*(import\\b[^(]*?from\\s*|import\\s*|.*\\brequire\\()["'](${OPTIONAL_PEERS.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')}|@statelyai/inspect)(/[^"']*)?["']`, 'm');
+const staticImporters = readdirSync(bareDist).filter((file) => /\.(c?js)$/.test(file) && staticPeer.test(readFileSync(join(bareDist, file), 'utf8')));
+if (staticImporters.length === 0) ok('no module of dist/ imports an optional peer at load time');
+else fail(`dist/ modules that import an optional peer at load time: ${staticImporters.join(', ')}`);
+for (const flavour of ['esm', 'cjs'] as const) {
+  const dir = join(bare, flavour);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: flavour === 'esm' ? 'module' : 'commonjs' }));
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
+  writeFileSync(join(dir, 'stream.ts'), flavour === 'esm' ? `${WITHOUT_PEERS}\nexport {};\n` : asCommonJs(WITHOUT_PEERS));
+  const compiled = run(process.execPath, [join(bare, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', flavour], bare, 120_000);
+  if (compiled.status !== 0) {
+    fail(`${flavour} without peers: the main-entry example does not compile:\n${compiled.stdout}${compiled.stderr}`);
+    continue;
+  }
+  const ran = run(process.execPath, [join(dir, 'out', 'stream.js')], bare);
+  if (ran.status === 0 && /^KRW-BTC \d/.test(ran.stdout)) ok(`${flavour} without peers: compiles (skipLibCheck false), streams from the embedded exchange, serveLiveView and startGateway say what to install`);
+  else fail(`${flavour} without peers: exit ${ran.status}, timed out ${ran.timedOut}\n${ran.stdout}${ran.stderr.slice(0, 2000)}`);
+}
+const bareBin = join(bare, 'node_modules', '.bin', 'upstate');
+for (const [args, install] of [
+  [['gateway', '--nats', 'nats://127.0.0.1:4222'], 'npm install @nats-io/transport-node @nats-io/jetstream @nats-io/kv'],
+  [['watch', 'ticker', 'KRW-BTC', '--ui', '--count', '1'], 'npm install elkjs prom-client'],
+  [['demo', '--ui', '--duration', '5'], 'npm install elkjs prom-client'],
+] as const) {
+  const result = run(bareBin, args, bare);
+  // One line, no stack trace.
+  const oneLine = result.stderr.trim().split('\n').length === 1;
+  if (result.status === 1 && oneLine && result.stderr.includes(install)) {
+    ok(`upstate ${args.join(' ')} without its peers: exit 1, ${JSON.stringify(result.stderr.trim())}`);
+  } else fail(`upstate ${args.join(' ')} without its peers: exit ${result.status}, timed out ${result.timedOut}\n${result.stderr.slice(0, 2000)}`);
+}
+
 // ── 6. sizes ─────────────────────────────────────────────────────────────────
 
 const runtime = join(scratch, 'runtime');
@@ -277,9 +362,14 @@ mkdirSync(runtime);
 writeFileSync(join(runtime, 'package.json'), JSON.stringify({ name: 'runtime', private: true }));
 execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: runtime, stdio: 'inherit' });
 const installedBytes = duBytes(join(runtime, 'node_modules'));
+const runtimePackages = readdirSync(join(runtime, 'node_modules')).filter((name) => !name.startsWith('.')).length;
+const upstateBytes = duBytes(join(runtime, 'node_modules', 'upstate'));
+execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...peers, `@statelyai/inspect@${versionOf('@statelyai/inspect')}`], { cwd: runtime, stdio: 'inherit' });
+const withPeersBytes = duBytes(join(runtime, 'node_modules'));
 console.log(
   `sizes: tarball ${kib(statSync(tarball).size)} (${packed.files.length} files), unpacked ${kib(packed.unpackedSize)}, ` +
-    `installed with its dependencies ${kib(installedBytes)} (upstate itself ${kib(duBytes(join(runtime, 'node_modules', 'upstate')))})`,
+    `installed with its dependencies and no optional peer ${kib(installedBytes)} (du of node_modules, ${runtimePackages} top-level entries; ` +
+    `upstate itself ${kib(upstateBytes)}); with every optional peer ${kib(withPeersBytes)}`,
 );
 
 if (failures.length > 0) {

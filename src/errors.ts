@@ -28,7 +28,9 @@ export type ErrorCode =
   /** A rate gate failed to grant (a shared store out of reach, say); the flush asks again after a pause. */
   | 'ERR_GATE'
   /** A new market code found no room in the public pool (`pool.codesPerConnection` × `pool.publicConnections`); nothing was changed. */
-  | 'ERR_CAPACITY';
+  | 'ERR_CAPACITY'
+  /** A feature needs an optional package that is not installed (fleet mode, the live view, metrics, --inspect); the message says what to install. */
+  | 'ERR_PEER_MISSING';
 
 export class UpstateError extends Error {
   override name = 'UpstateError';
@@ -85,6 +87,30 @@ export class CapacityError extends UpstateError {
     this.codes = Object.freeze([...codes]);
     this.capacity = capacity;
   }
+}
+
+/**
+ * A feature was used without the optional package(s) it needs (they are optional peer
+ * dependencies, so a user who only streams never installs them). Nothing was started.
+ */
+export class PeerMissingError extends UpstateError {
+  override name = 'PeerMissingError';
+  /** What needed them, as a user names it (`fleet mode (…)`, `the live view (…)`). */
+  readonly feature: string;
+  /** Every package the feature needs: the ones `npm install` is told to add. */
+  readonly packages: readonly string[];
+
+  constructor(feature: string, packages: readonly string[], missing: string, hint: string | undefined, cause: unknown) {
+    const needs = packages.length === 1 ? `the optional package ${packages[0]}` : `the optional packages ${list(packages)}`;
+    const which = packages.length === 1 ? ', which is' : `; ${missing} is`;
+    super('ERR_PEER_MISSING', `${feature} needs ${needs}${which} not installed: npm install ${packages.join(' ')}${hint === undefined ? '' : ` ${hint}`}`, { cause });
+    this.feature = feature;
+    this.packages = Object.freeze([...packages]);
+  }
+}
+
+function list(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 /** An error frame from Upbit (or the embedded exchange). */

@@ -16,7 +16,7 @@ export type {
 export type { StreamOptions } from './stream.js';
 export { UPBIT_ENDPOINTS } from './options.js';
 export type { Credentials, Logger, OrchestratorOptions } from './options.js';
-export { CapacityError, OptionError, SpecError, UpbitError, UpstateError } from './errors.js';
+export { CapacityError, OptionError, PeerMissingError, SpecError, UpbitError, UpstateError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { SnapshotMode, Spec } from './registry/spec.js';
 export type { RateGate } from './rate/gate.js';
@@ -32,6 +32,7 @@ export type {
   LiveViewOptions,
   Metrics,
   MetricsOptions,
+  MetricsRegistry,
   NatsLinkState,
   UnhealthyReason,
 } from './live/index.js';

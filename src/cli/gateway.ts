@@ -3,6 +3,7 @@
  * neither endpoint flag it starts the embedded exchange, so a fleet runs offline.
  */
 import { startGateway, type Gateway, type GatewayRoleState } from '../fleet/index.js';
+import { loadFleet } from '../fleet/nats.js';
 import { UpstateError } from '../errors.js';
 import type { Credentials } from '../options.js';
 import { startExchange, type ExchangeHandle } from '../sim/index.js';
@@ -81,6 +82,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (isUsageError(error)) return usageFailure(io, 'gateway', error, GATEWAY_USAGE);
     throw error;
   }
+  // The NATS packages (optional peers) before the embedded exchange: without them nothing starts.
+  await loadFleet();
   let exchange: ExchangeHandle | undefined;
   let gateway: Gateway;
   try {

@@ -1,12 +1,13 @@
 /**
  * `--inspect` and `--trace`: an XState inspection observer for the orchestrator that feeds the
  * Stately inspector (served locally by @statelyai/inspect) and/or a JSON-lines file. The
- * inspector package is an optional peer dependency, imported only here, lazily: without it,
- * `--inspect` fails with a message saying how to install it. Its local server serves a page
+ * inspector package is an optional peer dependency, imported only here, lazily (src/optional.ts):
+ * without it, `--inspect` fails with a message saying how to install it. Its local server serves a page
  * that loads the inspector UI from stately.ai, so the page needs the internet.
  */
 import { createServer, Socket } from 'node:net';
 import type { InspectionEvent } from 'xstate';
+import { importPeer, type OptionalPeer } from '../optional.js';
 import { UsageError } from './args.js';
 import { INSPECTOR_JSON, TraceFile, toSafeJson } from './trace.js';
 
@@ -61,12 +62,7 @@ async function startInspector(requestedPort: number | undefined, secrets: readon
   const port = requestedPort ?? (await freePort());
   // createInspectorServer cannot report a busy port (its listen error is unhandled): check first.
   if (requestedPort !== undefined && !(await isFree(port))) throw new UsageError(`--inspect-port ${port} is already in use`);
-  const [{ createInspectorServer }, { createWebSocketInspector }] = await Promise.all([
-    import('@statelyai/inspect/server'),
-    import('@statelyai/inspect'),
-  ]).catch((error: unknown) => {
-    throw missingInspector(error) ?? error;
-  });
+  const [{ createInspectorServer }, { createWebSocketInspector }] = await importPeer(INSPECTOR_PEER);
   const server = createInspectorServer({ port, autoOpen: false });
   // The inspector's socket retries only after 5 s: connect once the server listens.
   await untilListening(port);
@@ -137,19 +133,13 @@ async function untilListening(port: number): Promise<void> {
   throw new Error(`the inspector server did not start on port ${port}`);
 }
 
-/** The optional package upstate's `--inspect` needs; a library user never installs it. */
-export const INSPECTOR_PACKAGE = '@statelyai/inspect';
-
-/** A clear error for an import that failed because the optional inspector is not installed; else `undefined`. */
-export function missingInspector(error: unknown): Error | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : '';
-  if ((code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') || !message.includes(INSPECTOR_PACKAGE)) return undefined;
-  return new Error(
-    `--inspect needs the optional package ${INSPECTOR_PACKAGE}, which is not installed: npm install ${INSPECTOR_PACKAGE} (or record the run with --trace FILE)`,
-    { cause: error },
-  );
-}
+/** The optional package `--inspect` needs; a library user never installs it. */
+export const INSPECTOR_PEER: OptionalPeer<[typeof import('@statelyai/inspect/server'), typeof import('@statelyai/inspect')]> = {
+  feature: '--inspect',
+  packages: ['@statelyai/inspect'],
+  hint: '(or record the run with --trace FILE)',
+  load: () => Promise.all([import('@statelyai/inspect/server'), import('@statelyai/inspect')]),
+};
 
 /** The line that tells where the inspector is, and what its page needs. */
 export function inspectorNotice(url: string): string {

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { randomUUID } from 'node:crypto';
-import { errors as natsErrors, type Msg, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, NodeConnectionOptions, Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { ZERO_FLUSH_STATS, type FlushStats } from '../../machines/flush.machine.js';
 import { OptionError, UpstateError } from '../errors.js';
 import type { Logger } from '../options.js';
@@ -26,7 +26,7 @@ import {
   type LastValuesReply,
   type SettledReply,
 } from './demand.js';
-import { connectNats, natsOptions, type NatsTarget } from './nats.js';
+import { type FleetModules, loadFleet, type NatsConnectionOptions, natsOptions, type NatsTarget } from './nats.js';
 import { controlSubjects, EPOCH_HEADER, resolvePrefixes, streamSubject, type ControlSubjects, type Prefixes } from './subjects.js';
 
 export interface FleetClientOptions {
@@ -148,6 +148,8 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
   readonly #subscribers: Subscribers;
   readonly #cacheTypes: ReadonlySet<DataType>;
   #nats: NatsConnection | undefined;
+  /** The NATS client's module, once loaded (its error classes tell a permission refusal). */
+  #natsModule: FleetModules['transport'] | undefined;
   #natsUp = false;
   #connections = { opened: 0, reconnects: 0, failures: 0 };
   #fleetStats = { acknowledged: 0, lastValues: 0, staleFrames: 0, gatewayChanges: 0 };
@@ -381,7 +383,7 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
 
   #onSubjectError(subject: string, kind: ConnectionKind, error: Error): void {
     this.#subjects.delete(subject);
-    if (error instanceof natsErrors.PermissionViolationError) {
+    if (isPermissionError(error, this.#natsModule)) {
       this.#refuse(kind, new UpstateError('ERR_AUTH', `NATS refused this client's user the subscription to ${subject}: its permissions do not include the ${kind} streams (docs/fleet.md, Security)`, { cause: error }));
     } else {
       this.#report(new UpstateError('ERR_LINK', `NATS ended the subscription to ${subject}: ${error.message}`, { cause: error }));
@@ -425,15 +427,31 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
   // ── the gateway ──────────────────────────────────────────────────────────
 
   /**
-   * Connects, trying again every `retryMs` while NATS is not there yet (a client may start before
-   * its NATS server); once connected, the official client reconnects on its own.
+   * Loads the NATS client (an optional peer: without it the client reports `ERR_PEER_MISSING`,
+   * refuses every demand and connects to nothing), then connects, trying again every `retryMs`
+   * while NATS is not there yet (a client may start before its NATS server); once connected, the
+   * official client reconnects on its own.
    */
-  async #connect(config: Parameters<typeof connectNats>[0]): Promise<void> {
+  async #connect(config: NatsConnectionOptions): Promise<void> {
+    let transport: FleetModules['transport'];
+    try {
+      transport = (await loadFleet()).transport;
+    } catch (error) {
+      const failure = error instanceof UpstateError ? error : new UpstateError('ERR_LINK', `Could not load the NATS client: ${String(error)}`, { cause: error });
+      // Nothing to renew, ever: no timer keeps the process up for it.
+      clearInterval(this.#renew);
+      this.#report(failure);
+      for (const side of Object.values(this.#sides)) side.refusal = failure;
+      this.#refresh();
+      return;
+    }
+    this.#natsModule = transport;
     let nats: NatsConnection | undefined;
     let reported = false;
     while (nats === undefined && !this.#shut) {
       try {
-        nats = await connectNats(config);
+        // Ours is `NodeConnectionOptions` without its types (see nats.ts).
+        nats = await transport.connect(config as NodeConnectionOptions);
       } catch (error) {
         this.#connections.failures++;
         if (!reported) {
@@ -519,7 +537,7 @@ export class FleetClient extends EventEmitter<FleetClientEvents> {
       side.answered = true;
       side.stats.sendFailures++;
       this.#refuse(kind, new UpstateError(reply.code, `The gateway refused the ${kind} demand: ${reply.message}`));
-    } else if (isPermissionError(failure)) {
+    } else if (isPermissionError(failure, this.#natsModule)) {
       side.stats.sendFailures++;
       this.#refuse(kind, new UpstateError('ERR_AUTH', `NATS refused this client's user to publish the ${kind} demand (${this.#control.demand[kind]}): its permissions do not include the ${kind} streams (docs/fleet.md, Security)`, { cause: failure }));
     } else {
@@ -692,8 +710,9 @@ function newSide(kind: ConnectionKind): Side {
   };
 }
 
-function isPermissionError(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof natsErrors.PermissionViolationError) return true;
+function isPermissionError(error: unknown, transport: FleetModules['transport'] | undefined): boolean {
+  if (transport === undefined) return false;
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof transport.errors.PermissionViolationError) return true;
   return false;
 }
 

@@ -7,7 +7,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { randomUUID } from 'node:crypto';
-import { headers, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/transport-node';
+import type { Msg, MsgHdrs, NatsConnection, NodeConnectionOptions, Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { type Actor, createActor, fromCallback, fromPromise } from 'xstate';
 import { gatewayRoleMachine, type ClaimResult, type GatewayRole, type GatewayRoleEvent, type HoldInput } from '../../machines/gateway-role.machine.js';
 import { ZERO_FLUSH_STATS } from '../../machines/flush.machine.js';
@@ -22,7 +22,7 @@ import { normalizeSpecs, type NormalizedSpec, type Spec } from '../registry/inde
 import { DEFAULT_CACHE_TYPES } from '../router/index.js';
 import { hasJetStream, LeaseTaken, openLeaseStore, type LeaseStore } from './lease.js';
 import { LeaseTable, parseAnnouncement, type AnnouncementReply, type LastValuesReply, type SettledReply } from './demand.js';
-import { connectNats, natsOptions, type NatsTarget } from './nats.js';
+import { loadFleet, natsOptions, type NatsTarget } from './nats.js';
 import { controlSubjects, EPOCH_HEADER, messageSubject, resolvePrefixes, streamSubject, type Prefixes } from './subjects.js';
 
 export interface GatewayOptions {
@@ -144,6 +144,8 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   readonly #election: 'lease' | 'alone';
   #roleState: GatewayRoleState = { role: 'electing', epoch: 0, election: 'alone' };
   #epochHeaders: MsgHdrs | undefined;
+  /** The NATS client's `headers()`: its module is loaded by `startGateway`. */
+  readonly #headers: () => MsgHdrs;
   readonly #hello: string;
   readonly #lease: LeaseStore | undefined;
   /**
@@ -157,6 +159,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   /** @internal use `startGateway` */
   constructor(
     nats: NatsConnection,
+    headers: () => MsgHdrs,
     prefixes: Prefixes,
     options: GatewayOptions,
     resolved: { maxLeaseMs: number; sweepMs: number; settleWaitMs: number; cacheTypes: readonly DataType[]; activeLeaseMs: number; standbyPollMs: number },
@@ -164,6 +167,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   ) {
     super();
     this.nats = nats;
+    this.#headers = headers;
     this.prefixes = prefixes;
     this.#options = { maxLeaseMs: resolved.maxLeaseMs, settleWaitMs: resolved.settleWaitMs, onPublish: options.onPublish };
     this.#cacheTypes = new Set(resolved.cacheTypes);
@@ -443,7 +447,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   /** Takes over: one orchestrator with the whole held demand, so one connection and one request. */
   #activate(epoch: number): void {
-    const h = headers();
+    const h = this.#headers();
     h.set(EPOCH_HEADER, String(epoch));
     this.#epochHeaders = h;
     const orchestrator = createOrchestrator(this.#orchestratorOptions);
@@ -548,7 +552,10 @@ function noCredentials(): UpstateError {
   return new UpstateError('ERR_AUTH', 'The gateway holds no Upbit credentials: private streams (myOrder, myAsset) are off (start it with UPBIT_ACCESS_KEY and UPBIT_SECRET_KEY)');
 }
 
-/** Starts a gateway: connects to NATS, then serves announcements until `close()`. */
+/**
+ * Starts a gateway: connects to NATS, then serves announcements until `close()`. Without the NATS
+ * packages installed it throws `PeerMissingError` (`ERR_PEER_MISSING`) and starts nothing.
+ */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (!isRecord(options)) throw new OptionError('options', options, 'an object with at least `nats`');
   const prefixes = resolvePrefixes(options.prefix, options.privatePrefix);
@@ -564,12 +571,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (activeLeaseMs < 300) throw new OptionError('activeLeaseMs', activeLeaseMs, 'at least 300 (milliseconds): it is renewed every third of it');
   const standbyPollMs = positive(options.standbyPollMs, 500, 'standbyPollMs');
   if (options.requireJetStream !== undefined && typeof options.requireJetStream !== 'boolean') throw new OptionError('requireJetStream', options.requireJetStream, 'a boolean');
-  const nats = await connectNats(natsOptions(options.nats, 'nats', 'upstate-gateway'));
+  const config = natsOptions(options.nats, 'nats', 'upstate-gateway');
+  // Every NATS package before anything starts: without one, nothing is left half-open.
+  const { transport } = await loadFleet();
+  const nats = await transport.connect(config as NodeConnectionOptions);
   try {
     let lease: LeaseStore | undefined;
     if (await hasJetStream(nats)) lease = await openLeaseStore(nats, prefixes.public, randomUUID(), activeLeaseMs);
     else await assertAlone(nats, prefixes, options.requireJetStream === true);
-    const gateway = new Gateway(nats, prefixes, options, { maxLeaseMs, sweepMs, settleWaitMs, cacheTypes, activeLeaseMs, standbyPollMs }, lease);
+    const gateway = new Gateway(nats, transport.headers, prefixes, options, { maxLeaseMs, sweepMs, settleWaitMs, cacheTypes, activeLeaseMs, standbyPollMs }, lease);
     await gateway.elected();
     return gateway;
   } catch (error) {

@@ -10,4 +10,4 @@ export { createFleetClient, FleetClient } from './client.js';
 export type { FleetClientEvents, FleetClientOptions, FleetClientStats, GatewayChange } from './client.js';
 export { DEFAULT_PREFIX, DEFAULT_PRIVATE_PREFIX, EPOCH_HEADER, streamSubject } from './subjects.js';
 export type { Prefixes } from './subjects.js';
-export type { NatsTarget } from './nats.js';
+export type { NatsConnectionOptions, NatsTarget } from './nats.js';

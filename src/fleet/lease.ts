@@ -5,10 +5,10 @@
  * key. The revision of that create is the **epoch**: it only grows (it is the stream's sequence),
  * so frames stamped with it let clients tell a newer gateway from a deposed one.
  */
-import { jetstreamManager } from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { UpstateError } from '../errors.js';
+import { loadFleet } from './nats.js';
 
 const KEY = 'active';
 
@@ -32,8 +32,9 @@ export function leaseBucket(prefix: string): string {
 
 /** Whether the NATS server this connection reached runs JetStream for its account. */
 export async function hasJetStream(nats: NatsConnection): Promise<boolean> {
+  const { jetstream } = await loadFleet();
   try {
-    const jsm = await jetstreamManager(nats, { timeout: 2_000 });
+    const jsm = await jetstream.jetstreamManager(nats, { timeout: 2_000 });
     await jsm.getAccountInfo();
     return true;
   } catch {
@@ -43,6 +44,7 @@ export async function hasJetStream(nats: NatsConnection): Promise<boolean> {
 
 /** Opens (or creates) the lease bucket of `prefix` with `leaseMs` as its TTL. */
 export async function openLeaseStore(nats: NatsConnection, prefix: string, holder: string, leaseMs: number): Promise<LeaseStore> {
+  const { Kvm } = (await loadFleet()).kv;
   let kv: KV;
   try {
     kv = await new Kvm(nats).create(leaseBucket(prefix), { ttl: leaseMs, history: 1 });

@@ -1,14 +1,19 @@
 /**
  * A statechart as a drawing: the states and transitions of a machine definition, laid out by ELK
  * (the Eclipse Layout Kernel, run here in Node) into boxes and routed edges the page only has to
- * paint. Nothing is hand-placed, so a chart that changes is drawn as it now is.
+ * paint. Nothing is hand-placed, so a chart that changes is drawn as it now is. elkjs is an
+ * optional peer, loaded with the first layout.
  */
-import ElkModule from 'elkjs/lib/elk.bundled.js';
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
 import type { AnyStateMachine } from 'xstate';
+import { importPeer, type OptionalPeer } from '../optional.js';
 
-// The bundle sets both `module.exports` and `.default` to the constructor; `.default` is what every loader agrees on.
-const ELK = ElkModule.default;
+/** elkjs, for the live view's charts. */
+export const CHART_PEER: OptionalPeer<{ default: typeof import('elkjs/lib/elk.bundled.js') }> = {
+  feature: "the live view's charts",
+  packages: ['elkjs'],
+  load: () => import('elkjs/lib/elk.bundled.js'),
+};
 
 /** One state: its box, relative to the chart's top-left corner. */
 export interface ChartState {
@@ -148,6 +153,8 @@ async function computeLayout(machine: AnyStateMachine): Promise<Chart> {
       }),
     ),
   };
+  // The bundle sets both `module.exports` and `.default` to the constructor; `.default` is what every loader agrees on.
+  const ELK = (await importPeer(CHART_PEER)).default.default;
   const laid = await new ELK().layout(graph);
   const placed: ChartState[] = [];
   const visit = (node: ElkNode): void => {

@@ -2,7 +2,7 @@
 export { serveLiveView } from './server.js';
 export type { LiveView, LiveViewOptions } from './server.js';
 export { registerMetrics } from './metrics.js';
-export type { Metrics, MetricsOptions } from './metrics.js';
+export type { Metrics, MetricsOptions, MetricsRegistry } from './metrics.js';
 export { healthOf, healthOfGateway } from './health.js';
 export type { ConnectionHealth, GatewayHealth, Health, UnhealthyReason } from './health.js';
 export type { GatewayStatus, LiveSource, NatsLinkState } from './source.js';

@@ -2,25 +2,44 @@
  * Prometheus metrics for an orchestrator, through prom-client. Nothing is counted twice: every
  * figure is read from `stats()` when the registry is scraped (prom-client's `collect`), and the
  * metrics live in a registry of the caller's (or a fresh one), never in prom-client's global
- * default registry.
+ * default registry. prom-client is an optional peer, loaded when metrics are first registered.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { OptionError } from '../errors.js';
+import { importPeer, type OptionalPeer } from '../optional.js';
 import { LINK_STATES } from '../../machines/connection.machine.js';
 import { FLUSH_STATES } from '../../machines/flush.machine.js';
 import { GATEWAY_ROLES } from '../../machines/gateway-role.machine.js';
 import type { ConnectionReport, OrchestratorStats } from '../orchestrator.js';
 import type { GatewayStatus, LiveSource } from './source.js';
 
-export interface MetricsOptions {
-  /** The registry to add the metrics to. @default a new `Registry` (never the global default) */
-  readonly registry?: Registry;
+/**
+ * A prom-client `Registry`, as far as upstate uses one. Declared here so that upstate's published
+ * types do not need prom-client: a user without metrics never installs it.
+ */
+export interface MetricsRegistry {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+  getSingleMetric(name: string): unknown;
+  removeSingleMetric(name: string): void;
+}
+
+/** prom-client, for `registerMetrics` and the live view's `/metrics`. */
+export const METRICS_PEER: OptionalPeer<typeof import('prom-client')> = {
+  feature: 'Prometheus metrics (registerMetrics)',
+  packages: ['prom-client'],
+  load: () => import('prom-client'),
+};
+
+export interface MetricsOptions<R extends MetricsRegistry = MetricsRegistry> {
+  /** The registry (prom-client's `Registry`) to add the metrics to. @default a new `Registry` (never the global default) */
+  readonly registry?: R;
   /** Put before every metric name. @default 'upstate_' */
   readonly prefix?: string;
 }
 
-export interface Metrics {
-  readonly registry: Registry;
+export interface Metrics<R extends MetricsRegistry = MetricsRegistry> {
+  readonly registry: R;
   /** Takes the metrics out of the registry again. */
   remove(): void;
 }
@@ -69,10 +88,12 @@ const GATEWAY_GAUGES: readonly (readonly [name: string, help: string, value: (st
 /**
  * Adds upstate's metrics for `source` to a registry and returns it. Names (with the default
  * prefix) and meanings are listed in docs/observability.md. Throws `OptionError` if the registry
- * already holds a metric of the same name (two orchestrators need two prefixes).
+ * already holds a metric of the same name (two orchestrators need two prefixes), and
+ * `PeerMissingError` (`ERR_PEER_MISSING`) without prom-client installed.
  */
-export function registerMetrics(source: LiveSource, options: MetricsOptions = {}): Metrics {
-  const registry = options.registry ?? new Registry();
+export async function registerMetrics<R extends MetricsRegistry = MetricsRegistry>(source: LiveSource, options: MetricsOptions<R> = {}): Promise<Metrics<R>> {
+  const { Counter, Gauge, Registry } = await importPeer(METRICS_PEER);
+  const registry = (options.registry ?? new Registry()) as unknown as Registry;
   const prefix = options.prefix ?? 'upstate_';
   if (!(registry instanceof Registry)) throw new OptionError('registry', registry, 'a prom-client Registry');
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) {
@@ -106,7 +127,7 @@ export function registerMetrics(source: LiveSource, options: MetricsOptions = {}
     throw error;
   }
   return {
-    registry,
+    registry: registry as unknown as R,
     remove() {
       for (const name of names.splice(0)) registry.removeSingleMetric(name);
     },

@@ -2,18 +2,18 @@
  * One HTTP server, three paths: `/` the live page, `/events` its stream (server-sent events),
  * `/metrics` for Prometheus, `/healthz` for probes. It listens on 127.0.0.1 unless told
  * otherwise and never makes a request of its own: the page, its script and the chart layouts
- * all come from here.
+ * all come from here. Its packages (elkjs, prom-client) are optional peers, loaded before anything starts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
 import type { AnyStateMachine, InspectionEvent } from 'xstate';
 import { OptionError } from '../errors.js';
-import { type Chart, layoutChart } from './chart.js';
+import { importPeer, type OptionalPeer } from '../optional.js';
+import { CHART_PEER, type Chart, layoutChart } from './chart.js';
 import { type Health, healthOf, healthOfGateway } from './health.js';
 import type { OrchestratorStats } from '../orchestrator.js';
 import { currentInspection, machineOf, machinesOf, toInspectionJson } from './inspection.js';
-import { registerMetrics } from './metrics.js';
+import { METRICS_PEER, type MetricsRegistry, registerMetrics } from './metrics.js';
 import { livePage } from './page.js';
 import type { LiveSource } from './source.js';
 
@@ -30,7 +30,7 @@ export interface LiveViewOptions {
    * The registry `/metrics` serves; upstate's metrics are added to it (a service's own metrics
    * then show on the same page). @default a new Registry (never prom-client's global one)
    */
-  readonly registry?: Registry;
+  readonly registry?: MetricsRegistry;
   /** Shown in the page's header and title. @default 'upstate' */
   readonly title?: string;
 }
@@ -46,6 +46,13 @@ export interface LiveView {
   close(): Promise<void>;
 }
 
+/** Everything the live view needs beyond upstate's own dependencies: the charts' layout and `/metrics`. */
+export const LIVE_VIEW_PEER: OptionalPeer<unknown> = {
+  feature: 'The live view (serveLiveView, upstate demo --ui, upstate watch --ui)',
+  packages: ['elkjs', 'prom-client'],
+  load: () => Promise.all([CHART_PEER.load(), METRICS_PEER.load()]),
+};
+
 /** A page whose stream has this much unsent data is too slow: it is dropped and catches up on reconnect. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** How soon a page's EventSource retries after the server went away. */
@@ -54,7 +61,8 @@ const RETRY_MS = 1_000;
 /**
  * Serves the live page, `/metrics` and `/healthz` for `source` (an `Orchestrator`, a fleet
  * gateway's `gateway.live`, or anything with their `actor` and `stats()`). Resolves once
- * listening. Bad options throw `OptionError`.
+ * listening. Bad options throw `OptionError`; without elkjs or prom-client installed it throws
+ * `PeerMissingError` (`ERR_PEER_MISSING`).
  */
 export async function serveLiveView(source: LiveSource, options: LiveViewOptions = {}): Promise<LiveView> {
   const { port = 0, host = '127.0.0.1', secrets = [], statsIntervalMs = 1_000, title = 'upstate' } = options;
@@ -67,6 +75,8 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
   if (!Number.isFinite(statsIntervalMs) || statsIntervalMs < 50) throw new OptionError('statsIntervalMs', statsIntervalMs, 'a number of milliseconds >= 50');
   if (!Array.isArray(secrets) || !secrets.every((s) => typeof s === 'string')) throw new OptionError('secrets', secrets, 'an array of strings');
   if (typeof title !== 'string') throw new OptionError('title', title, 'a string');
+  // Both packages, before anything starts: the one install command the error gives adds both.
+  await importPeer(LIVE_VIEW_PEER);
 
   const hello = { type: 'upstate.hello', label: `${title} · started ${new Date().toISOString().slice(11, 19)} UTC`, startedAt: Date.now() };
   const clients = new Set<ServerResponse>();
@@ -97,7 +107,7 @@ export async function serveLiveView(source: LiveSource, options: LiveViewOptions
   };
   await Promise.all(machinesOf(source.actor).map(chartOf));
   // After the layouts, which may fail: nothing is added to the caller's registry unless the view starts.
-  const metrics = registerMetrics(source, options.registry ? { registry: options.registry } : {});
+  const metrics = await registerMetrics(source, options.registry ? { registry: options.registry } : {});
 
   const inspection = source.actor.system.inspect((event: InspectionEvent) => {
     if (clients.size === 0) return;

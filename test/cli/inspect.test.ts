@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inspectorNotice, missingInspector } from '../../src/cli/inspect.js';
+import { INSPECTOR_PEER, inspectorNotice } from '../../src/cli/inspect.js';
+import { missingPeer } from '../../src/optional.js';
 import { fitLine, Screen } from '../../src/cli/screen.js';
 
 /** An error shaped like Node's when an import cannot find a package. */
@@ -10,7 +11,7 @@ function notFound(specifier: string, code = 'ERR_MODULE_NOT_FOUND'): Error {
 describe('--inspect without the optional @statelyai/inspect', () => {
   it('becomes an error that says how to install it', () => {
     for (const code of ['ERR_MODULE_NOT_FOUND', 'MODULE_NOT_FOUND']) {
-      const error = missingInspector(notFound('@statelyai/inspect', code));
+      const error = missingPeer(INSPECTOR_PEER, notFound('@statelyai/inspect', code));
       expect(error?.message).toBe(
         '--inspect needs the optional package @statelyai/inspect, which is not installed: npm install @statelyai/inspect (or record the run with --trace FILE)',
       );
@@ -18,9 +19,9 @@ describe('--inspect without the optional @statelyai/inspect', () => {
   });
 
   it('leaves any other failure as it is', () => {
-    expect(missingInspector(notFound('superjson'))).toBeUndefined();
-    expect(missingInspector(new Error('@statelyai/inspect exploded'))).toBeUndefined();
-    expect(missingInspector('nope')).toBeUndefined();
+    expect(missingPeer(INSPECTOR_PEER, notFound('superjson'))).toBeUndefined();
+    expect(missingPeer(INSPECTOR_PEER, new Error('@statelyai/inspect exploded'))).toBeUndefined();
+    expect(missingPeer(INSPECTOR_PEER, 'nope')).toBeUndefined();
   });
 
   it('says the page needs stately.ai', () => {

@@ -81,7 +81,7 @@ describe('/metrics', () => {
   it('reads stats() at scrape time: a change shows on the next scrape', async () => {
     const exchange = await startTestExchange();
     const upbit = orchestratorFor(exchange);
-    const { registry } = registerMetrics(upbit);
+    const { registry } = await registerMetrics(upbit);
     const before = parseMetrics(await registry.metrics());
     upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, () => {});
     await upbit.settled();
@@ -112,7 +112,7 @@ describe('/metrics of a fleet gateway', () => {
       expired: 2,
     };
     const source: LiveSource = { actor: upbit.actor, stats: () => upbit.stats(), gateway: () => status };
-    const { registry } = registerMetrics(source);
+    const { registry } = await registerMetrics(source);
     const before = parseMetrics(await registry.metrics());
     for (const role of GATEWAY_ROLES) expect(before.get(`upstate_gateway_role{role="${role}"}`), role).toBe(role === 'standby' ? 1 : 0);
     expect(before.get('upstate_gateway_epoch')).toBe(4);
@@ -137,7 +137,7 @@ describe('/metrics of a fleet gateway', () => {
 
   it('has no gateway metrics for an orchestrator', async () => {
     const exchange = await startTestExchange();
-    const { registry } = registerMetrics(orchestratorFor(exchange));
+    const { registry } = await registerMetrics(orchestratorFor(exchange));
     expect([...parseMetrics(await registry.metrics()).keys()].filter((name) => name.startsWith('upstate_gateway_'))).toEqual([]);
   });
 });
@@ -146,7 +146,7 @@ describe('registerMetrics', () => {
   it('never touches the global default registry', async () => {
     const exchange = await startTestExchange();
     const upbit = orchestratorFor(exchange);
-    registerMetrics(upbit);
+    await registerMetrics(upbit);
     view = await serveLiveView(upbit);
     expect(globalRegistry.getMetricsAsArray().filter((m) => m.name.startsWith('upstate_'))).toEqual([]);
   });
@@ -168,19 +168,19 @@ describe('registerMetrics', () => {
     const exchange = await startTestExchange();
     const upbit = orchestratorFor(exchange);
     const registry = new Registry();
-    registerMetrics(upbit, { registry });
+    await registerMetrics(upbit, { registry });
     const count = registry.getMetricsAsArray().length;
-    expect(() => registerMetrics(upbit, { registry })).toThrow(OptionError);
-    expect(() => registerMetrics(upbit, { registry, prefix: '9bad-' })).toThrow(/Expected `prefix` to be a Prometheus metric name prefix/);
-    expect(() => registerMetrics(upbit, { registry: {} as Registry })).toThrow(OptionError);
+    await expect(registerMetrics(upbit, { registry })).rejects.toThrow(OptionError);
+    await expect(registerMetrics(upbit, { registry, prefix: '9bad-' })).rejects.toThrow(/Expected `prefix` to be a Prometheus metric name prefix/);
+    await expect(registerMetrics(upbit, { registry: {} as Registry })).rejects.toThrow(OptionError);
     expect(registry.getMetricsAsArray()).toHaveLength(count);
-    registerMetrics(upbit, { registry, prefix: 'upstate_second_' });
+    await registerMetrics(upbit, { registry, prefix: 'upstate_second_' });
     expect(registry.getMetricsAsArray()).toHaveLength(count * 2);
 
     // A clash halfway through the list leaves the registry as it was.
     const own = new Registry();
     new Counter({ name: 'upstate_deliveries_total', help: 'A name of its own.', registers: [own] });
-    expect(() => registerMetrics(upbit, { registry: own })).toThrow(/upstate_deliveries_total exists/);
+    await expect(registerMetrics(upbit, { registry: own })).rejects.toThrow(/upstate_deliveries_total exists/);
     expect(own.getMetricsAsArray().map((m) => m.name)).toEqual(['upstate_deliveries_total']);
   });
 });

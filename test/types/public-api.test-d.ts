@@ -136,3 +136,19 @@ describe('upstate/sim', () => {
     void exchange.untilSubscribed({ type: 'tick', codes: ['KRW-BTC'] });
   });
 });
+
+describe('the optional peers in the public types', () => {
+  it("takes the NATS client's own connection options as a NatsTarget", () => {
+    expectTypeOf<import('@nats-io/transport-node').NodeConnectionOptions>().toExtend<import('../../src/fleet/index.js').NatsTarget>();
+    // @ts-expect-error a misspelt option is still caught
+    createOrchestrator({ gateway: { servers: 'nats://127.0.0.1:4222', passwrod: 'x' } });
+  });
+
+  it("takes prom-client's Registry and hands it back with its own type", async () => {
+    const { Registry } = await import('prom-client');
+    const registry = new Registry();
+    expectTypeOf(registry).toExtend<import('../../src/index.js').MetricsRegistry>();
+    const metrics = await (await import('../../src/index.js')).registerMetrics(upbit, { registry });
+    expectTypeOf(metrics.registry).toEqualTypeOf(registry);
+  });
+});
