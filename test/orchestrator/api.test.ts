@@ -114,6 +114,52 @@ describe('settled()', () => {
   });
 });
 
+describe('the changes of one tick', () => {
+  it('reach the charts as one event per connection, and the counters still count every change', async () => {
+    const exchange = await startTestExchange();
+    const told: number[] = [];
+    const upbit = orchestratorFor(exchange, {
+      inspect: (event) => {
+        if (event.type === '@xstate.event' && event.event.type === 'registry.changed' && event.actorRef === upbit.actor) {
+          told.push(Number((event.event as { changes?: unknown }).changes));
+        }
+      },
+    });
+    const codes = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE'];
+    for (const code of codes) upbit.subscribe({ type: 'ticker', codes: [code] }, noop);
+    upbit.subscribe({ type: 'trade', codes: ['KRW-BTC'] }, noop);
+    // Nothing told yet: settled() called now waits for the whole tick's changes.
+    expect(told).toEqual([]);
+    await within(upbit.settled(), 'settled()');
+
+    expect(told).toEqual([6]);
+    expect(upbit.stats().connections.public).toMatchObject({ changes: 6, changesAbsorbed: 5, flushesStarted: 1, messagesSent: 1 });
+    const [request] = subscribeRequests(exchange);
+    expect(streamsOf(fieldsOf(request!))).toHaveLength(6);
+  });
+
+  it('that cancel out leave an idle connection alone: no message, no rate token', async () => {
+    const exchange = await startTestExchange();
+    const upbit = orchestratorFor(exchange);
+    upbit.subscribe({ type: 'ticker', codes: ['KRW-BTC'] }, noop);
+    await within(upbit.settled(), 'settled()');
+    await waitUntil(() => upbit.stats().connections.public.flush === 'idle', [[upbit, 'state']], 'the flush idle after its cooling');
+    const before = upbit.stats().connections.public;
+
+    const passing = upbit.subscribe({ type: 'trade', codes: ['KRW-ETH'] }, noop);
+    passing.unsubscribe();
+    await within(upbit.settled(), 'settled()');
+    // Longer than the debounce and the cooling: nothing was left pending to go out later.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const after = upbit.stats().connections.public;
+    expect(after).toMatchObject({ flush: 'idle', messagesSent: before.messagesSent, rateWaits: before.rateWaits, headroom: before.headroom });
+    expect(after.changes).toBe(before.changes + 2);
+    expect(after.duplicatesPrevented).toBe(before.duplicatesPrevented + 1);
+    expect(subscribeRequests(exchange)).toHaveLength(1);
+  });
+});
+
 describe('unsubscribe()', () => {
   it('stops delivery at once, even when another handler calls it mid-delivery', async () => {
     const exchange = await startTestExchange();
