@@ -107,9 +107,8 @@ describe.runIf(available)('fleet client and gateway (in process, real nats-serve
     expect(onNats).toBe(frames);
     expect(gateway.stats().published).toBe(frames);
     expect(exchange.counters.framesSent).toBeGreaterThan(framesBefore);
-    // Every client got every book of the ticks, cut to its own depth.
-    expect(received[0]).toBeGreaterThan(0);
-    expect(new Set(received).size).toBe(1);
+    // Every client gets every book of the ticks, cut to its own depth (on a loaded machine one may lag the others).
+    await eventually('every client got the same books', () => received[0]! > 0 && new Set(received).size === 1);
   });
 
   it('drops a closed client’s demand at once, and its exclusive codes leave the exchange', async () => {
