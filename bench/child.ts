@@ -26,10 +26,13 @@ export class Channel {
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
         throw new Error(`bench child exited (${this.child.exitCode ?? this.child.signalCode}) before sending ${key}`);
       }
+      let onExit = (): void => {};
       await new Promise<void>((resolve) => {
-        this.#waiting = resolve;
-        this.child.once('exit', () => resolve());
+        this.#waiting = onExit = resolve;
+        this.child.once('exit', onExit);
       });
+      // Woken by a message: the exit listener goes, or a long-lived child collects one per wait.
+      this.child.off('exit', onExit);
       this.#waiting = undefined;
     }
   }

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { ReplayResult } from '../src/sim/index.js';
 import { type Channel, forkBench } from './child.js';
 import type { ThroughputRun } from './datapath-client.js';
-import { loadCcxt, READERS, type ReaderKind } from './datapath-clients.js';
+import { READERS, type ReaderKind } from './datapath-clients.js';
 import type { LatencyRun } from './datapath-latency.js';
 import type { ExchangeProcessInfo } from './exchange-process.js';
 import { formatNumber, formatSpread, rotate, runChild, spread } from './harness.js';
@@ -37,19 +37,34 @@ const LABELS: Record<ReaderKind, string> = {
  * ccxt for the run: installed with `npm install --no-save` when absent, never a dependency. The
  * smoke pass (CI) installs nothing and leaves ccxt out: it only checks the scripts run.
  */
-async function ensureCcxt(context: BenchContext): Promise<{ version: string } | { missing: string }> {
+function ensureCcxt(context: BenchContext): { version: string } | { missing: string } {
   if (context.smoke) return { missing: 'the smoke pass leaves ccxt out' };
-  let ccxt = await loadCcxt();
-  if (ccxt === undefined) {
+  let version = ccxtVersion();
+  if (version === undefined) {
     context.log('datapath: installing ccxt for this run (npm install --no-save ccxt)');
     try {
       execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', 'ccxt'], { stdio: ['ignore', 'ignore', 'inherit'] });
-      ccxt = await loadCcxt();
+      version = ccxtVersion();
     } catch (error) {
       return { missing: `npm install --no-save ccxt failed: ${(error as Error).message.split('\n')[0]}` };
     }
   }
-  return ccxt === undefined ? { missing: 'ccxt could not be loaded after installing it' } : { version: ccxt.version };
+  return version === undefined ? { missing: 'ccxt could not be loaded after installing it' } : { version };
+}
+
+/**
+ * ccxt's version as a fresh process loads it (the readers run in processes of their own), or
+ * `undefined` if it cannot. Never in this process: Node caches a package lookup that failed, so
+ * an import here after the install would fail again.
+ */
+function ccxtVersion(): string | undefined {
+  try {
+    const script = "process.stdout.write(String((await import('ccxt')).version))";
+    const version = execFileSync(process.execPath, ['--input-type=module', '--eval', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return version === '' ? undefined : version;
+  } catch {
+    return undefined;
+  }
 }
 
 async function throughputRun(server: Channel, url: string, codes: readonly string[], kind: ReaderKind, frames: number): Promise<ThroughputRun> {
@@ -67,7 +82,7 @@ async function throughputRun(server: Channel, url: string, codes: readonly strin
 export async function run(context: BenchContext): Promise<SectionReport> {
   const frames = context.smoke ? SMOKE_FRAMES : FRAMES;
   const samples = context.smoke ? SMOKE_LATENCY_SAMPLES : LATENCY_SAMPLES;
-  const ccxt = await ensureCcxt(context);
+  const ccxt = ensureCcxt(context);
   const readers = READERS.filter((kind) => kind !== 'ccxt' || 'version' in ccxt);
 
   const server = forkBench(EXCHANGE_FILE, [JSON.stringify({ tickMs: 0, limits: false, keepRequests: 0 }), 'frames']);
