@@ -201,7 +201,6 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     return [...this.#ports].sort(([a], [b]) => connectionRank(a) - connectionRank(b));
   }
 
-  /** A shard the chart does not run yet gets its port first, so the actor it spawns finds it. */
   /**
    * Collects the registry's changes of one tick and tells the chart once per connection, at the
    * next microtask: a burst of N `subscribe()` calls costs the charts one event, not N, and the
@@ -226,6 +225,7 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
     this.#checkSettled();
   }
 
+  /** A shard the chart does not run yet gets its port first, so the actor it spawns finds it. */
   #tellConnection(connection: ConnectionId, fingerprint: number, changes: number): void {
     let fresh: Port | undefined;
     if (!this.#ports.has(connection)) {

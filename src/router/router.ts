@@ -253,14 +253,13 @@ export class Router {
     this.#stale.clear();
   }
 
-  /** `route`, its lists rebuilt first if its wishes changed; the first route of its code hands the index its new REALTIME list. */
-  #fresh(route: Route): Route {
-    if (route.stale !== true) return route;
+  /** Rebuilds `route`'s lists if its wishes changed; the first route of its code hands the index its new REALTIME list. */
+  #fresh(route: Route): void {
+    if (route.stale !== true) return;
     this.#stale.delete(route);
     const index = this.#index[route.type];
     route.rebuild(route.code === ALL_MARKETS ? undefined : index.get(ALL_MARKETS)?.[0]);
     if (index.get(route.code)?.[0] === route) index.set(route.code, route.realtime);
-    return route;
   }
 
   #unindex(route: Route, index: Index): void {
@@ -326,8 +325,8 @@ export class Router {
    * waiting snapshot-only wishes served. Every list is captured before the first handler runs,
    * the waiting wishes too: one added meanwhile did not get this frame, so it is not marked served.
    */
-  #deliver(stale: Route, message: UpbitMessage): number {
-    const route = this.#fresh(stale);
+  #deliver(route: Route, message: UpbitMessage): number {
+    this.#fresh(route);
     const isSnapshot = message.stream_type === 'SNAPSHOT';
     const receivers = isSnapshot ? route.snapshot : route.realtime;
     const cuts = isSnapshot ? route.snapshotCuts : route.realtimeCuts;
