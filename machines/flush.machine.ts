@@ -143,6 +143,12 @@ const START_FLUSH = [
   { type: 'startFlush', params: ({ event }: { event: RegistryChangedEvent }) => event },
 ] as const;
 
+/** A change a pending flush takes in: the new desired state, counted as absorbed. */
+const ABSORB_CHANGE = [
+  { type: 'recordDesired', params: ({ event }: { event: RegistryChangedEvent }) => event },
+  { type: 'absorbChange', params: ({ event }: { event: RegistryChangedEvent }) => event },
+] as const;
+
 /** The same where nothing may be wanted: then there is nothing to send. */
 const RESEND_IF_WANTED = [{ guard: 'hasDemand', ...RESEND }, { target: '#flush.idle', actions: 'markLinkUp' }] as const;
 
@@ -268,12 +274,7 @@ export const flushMachine = setup({
       tags: 'debouncing',
       description: 'Collects changes for the `debounce` delay; each change that arrives meanwhile is absorbed by this flush.',
       on: {
-        'registry.changed': {
-          actions: [
-            { type: 'recordDesired', params: ({ event }) => event },
-            { type: 'absorbChange', params: ({ event }) => event },
-          ],
-        },
+        'registry.changed': { actions: ABSORB_CHANGE },
         'request.refused': {
           actions: 'markRefused',
           description: 'An earlier request was refused: this flush sends the latest state anyway.',
@@ -301,12 +302,7 @@ export const flushMachine = setup({
       description: 'The desired state differs from what the server holds: waits for an open link, then for a message token.',
       initial: 'checkingLink',
       on: {
-        'registry.changed': {
-          actions: [
-            { type: 'recordDesired', params: ({ event }) => event },
-            { type: 'absorbChange', params: ({ event }) => event },
-          ],
-        },
+        'registry.changed': { actions: ABSORB_CHANGE },
         'request.refused': {
           actions: 'markRefused',
           description: 'An earlier request was refused: this flush sends the latest state anyway.',
